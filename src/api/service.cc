@@ -1,0 +1,200 @@
+#include "api/service.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "api/tool_definition.h"
+#include "api/validation.h"
+#include "core/version.h"
+#include "llm/extractive_writer.h"
+#include "observability/logger.h"
+
+namespace recipe_rag::api {
+namespace {
+
+using nlohmann::json;
+using observability::LogLevel;
+using observability::LogLine;
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+double RoundScore(double s) { return std::round(s * 10000.0) / 10000.0; }
+
+http::Response Unauthorized(const core::Error& error, bool token_presented) {
+  auto r = http::Response::Error(401, "unauthorized", error.message);
+  r.headers.push_back(
+      {"WWW-Authenticate", token_presented ? "Bearer realm=\"recipe-rag\", error=\"invalid_token\""
+                                           : "Bearer realm=\"recipe-rag\""});
+  return r;
+}
+
+}  // namespace
+
+Service::Service(ServiceOptions options, const auth::TokenStore& tokens, core::WorkPool& pool,
+                 Readiness& readiness, observability::Logger& logger)
+    : options_(std::move(options)),
+      tokens_(tokens),
+      pool_(pool),
+      readiness_(readiness),
+      logger_(logger) {
+  auto bind = [this](void (Service::*fn)(const http::Request&, http::Respond)) {
+    return [this, fn](const http::Request& r, http::Respond respond) {
+      (this->*fn)(r, std::move(respond));
+    };
+  };
+  router_.Add("GET", "/healthz", bind(&Service::Healthz));
+  router_.Add("GET", "/readyz", bind(&Service::Readyz));
+  router_.Add("GET", "/version", bind(&Service::Version));
+  router_.Add("GET", "/v1/tools", bind(&Service::Tools));
+  router_.Add("POST", "/v1/tools/call", bind(&Service::ToolsCall));
+  router_.Add("POST", "/v1/search", bind(&Service::Search));
+}
+
+http::Response Service::ErrorResponse(const core::Error& error) const {
+  auto r = http::Response::Error(core::ToHttpStatus(error.code), core::ErrorTypeName(error.code),
+                                 error.message, error.param);
+  if (error.retry_after)
+    r.headers.push_back({"Retry-After", std::to_string(error.retry_after->count())});
+  return r;
+}
+
+void Service::Handle(const http::Request& request, http::Respond respond) {
+  const auto match = router_.Find(request.method, request.path);
+  const std::string route = match.endpoint != nullptr ? std::string(match.route) : "";
+  // Every /v1/ path needs a token, known or not, so unauthenticated callers learn nothing.
+  if (request.path.rfind("/v1/", 0) == 0 || request.path == "/v1") {
+    const auto authorization = request.FindHeader("Authorization");
+    auto principal = tokens_.Authenticate(authorization);
+    if (!principal.ok()) {
+      auto r = Unauthorized(principal.error(), authorization.has_value());
+      r.route = route.empty() ? "unauthorized" : route;
+      respond(std::move(r));
+      return;
+    }
+  }
+  if (match.endpoint == nullptr) {
+    respond(http::Router::NotMatched(match));
+    return;
+  }
+  (*match.endpoint)(request, [route, respond = std::move(respond)](http::Response r) {
+    r.route = route;
+    respond(std::move(r));
+  });
+}
+
+void Service::Healthz(const http::Request&, http::Respond respond) {
+  respond(http::Response::Json(200, R"({"status":"ok"})"));
+}
+
+void Service::Readyz(const http::Request&, http::Respond respond) {
+  const auto problem = readiness_.Problem();
+  if (problem.empty()) {
+    auto index = index_.load();
+    respond(http::Response::Json(
+        200, Dump({{"status", "ready"},
+                   {"index_version", index ? index->manifest.index_version : ""}})));
+    return;
+  }
+  auto r = http::Response::Json(503, Dump({{"status", "not_ready"}, {"reason", problem}}));
+  r.headers.push_back({"Retry-After", std::to_string(options_.retry_after_s)});
+  respond(std::move(r));
+}
+
+void Service::Version(const http::Request&, http::Respond respond) {
+  json index = nullptr;
+  if (auto loaded = index_.load()) {
+    const auto& m = loaded->manifest;
+    index = {{"version", m.index_version},
+             {"built", m.build_time},
+             {"builder_version", m.builder_version},
+             {"corpus_sha256", m.corpus_sha256},
+             {"records", m.records},
+             {"lexical_engine", m.lexical_engine}};
+  }
+  respond(http::Response::Json(200, Dump({{"version", core::kVersion},
+                                          {"git_sha", core::kGitSha},
+                                          {"build_time", core::kBuildTime},
+                                          {"index", index},
+                                          {"config_sha256", options_.config_sha256}})));
+}
+
+void Service::Tools(const http::Request&, http::Respond respond) {
+  static const std::string body = Dump(
+      {{"functions", json::array({SearchCorpusDefinition()})},
+       {"tools", json::array({{{"type", "function"}, {"function", SearchCorpusDefinition()}}})}});
+  respond(http::Response::Json(200, body));
+}
+
+void Service::ToolsCall(const http::Request& request, http::Respond respond) {
+  if (!IsJsonContentType(request.FindHeader("Content-Type"))) {
+    respond(http::Response::Error(415, "unsupported_media_type",
+                                  "Content-Type must be application/json"));
+    return;
+  }
+  auto body = ParseJsonBody(request.body);
+  if (!body.ok()) return respond(ErrorResponse(body.error()));
+  auto query = ValidateToolCall(*body, options_.max_query_chars);
+  if (!query.ok()) return respond(ErrorResponse(query.error()));
+  RunSearch(std::move(*query), Shape::kToolCall, request.request_id, std::move(respond));
+}
+
+void Service::Search(const http::Request& request, http::Respond respond) {
+  if (!IsJsonContentType(request.FindHeader("Content-Type"))) {
+    respond(http::Response::Error(415, "unsupported_media_type",
+                                  "Content-Type must be application/json"));
+    return;
+  }
+  auto body = ParseJsonBody(request.body);
+  if (!body.ok()) return respond(ErrorResponse(body.error()));
+  auto query = ValidateSearch(*body, options_.max_query_chars);
+  if (!query.ok()) return respond(ErrorResponse(query.error()));
+  RunSearch(std::move(*query), Shape::kFullRecords, request.request_id, std::move(respond));
+}
+
+void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
+                        http::Respond respond) {
+  const auto retry_after = std::chrono::seconds(options_.retry_after_s);
+  auto index = index_.load();
+  if (!index) {
+    respond(ErrorResponse(
+        core::Error::Unavailable("the index is not loaded; see /readyz", retry_after)));
+    return;
+  }
+  // The task owns everything it touches; `respond` travels with it.
+  auto shared_respond = std::make_shared<http::Respond>(std::move(respond));
+  auto task = [this, index, query = std::move(query), shape, request_id, shared_respond]() {
+    auto hits = index->retriever->Search(query);
+    if (!hits.ok()) {
+      logger_.Emit(LogLine(LogLevel::kError, "search failed")
+                       .Str("request_id", request_id)
+                       .Str("error", hits.error().message));
+      (*shared_respond)(ErrorResponse(core::Error::Internal("search failed")));
+      return;
+    }
+    json recipes = json::array();
+    std::vector<llm::SourceRecipe> sources;
+    sources.reserve(hits->size());
+    for (const auto& hit : *hits) {
+      const auto& r = index->recipes[hit.recipe];
+      if (shape == Shape::kToolCall) {
+        recipes.push_back({{"id", r.id}, {"title", r.title}, {"score", RoundScore(hit.score)}});
+        sources.push_back({r.id, r.title, &r.ingredients});
+      } else {
+        auto full = corpus::ToJson(r);
+        full["score"] = RoundScore(hit.score);
+        recipes.push_back(std::move(full));
+      }
+    }
+    json out = {{"recipes", std::move(recipes)}};
+    if (shape == Shape::kToolCall)
+      out["generated_response"] = llm::WriteExtractiveAnswer(query.text, sources);
+    (*shared_respond)(http::Response::Json(200, Dump(out)));
+  };
+  if (!pool_.TrySubmit(std::move(task))) {
+    (*shared_respond)(ErrorResponse(
+        core::Error::Unavailable("server is overloaded; retry shortly", retry_after)));
+  }
+}
+
+}  // namespace recipe_rag::api

@@ -1,0 +1,231 @@
+#include "app/commands.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "api/readiness.h"
+#include "api/service.h"
+#include "auth/token_store.h"
+#include "config/config.h"
+#include "core/strings.h"
+#include "core/work_pool.h"
+#include "http/server.h"
+#include "llm/extractive_writer.h"
+#include "observability/logger.h"
+#include "retrieval/index.h"
+
+namespace recipe_rag::app {
+namespace {
+
+using observability::LogLevel;
+using observability::LogLine;
+
+constexpr const char* kDefaultConfig = "config/recipe-rag.toml";
+
+core::Result<config::Config> LoadConfig(const ConfigFlags& flags) {
+  config::LoadRequest request;
+  if (!flags.config_file.empty()) {
+    request.defaults_file = flags.config_file;
+  } else if (std::filesystem::exists(kDefaultConfig)) {
+    request.defaults_file = kDefaultConfig;
+  }
+  request.env = flags.env;
+  request.env_names = config::ProcessEnvNames();
+  return config::Load(request);
+}
+
+int Fail(std::string_view message) {
+  std::cerr << "recipe-rag: " << message << "\n";
+  return 1;
+}
+
+bool SplitHostPort(const std::string& listen, std::string* host, std::uint16_t* port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = listen.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
+  const auto digits = listen.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  const int value = std::stoi(digits);
+  if (value > 65535) return false;
+  *port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+int Cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurrency())); }
+
+std::vector<std::string> PlainTokens() {
+  const char* v = std::getenv("RECIPE_RAG_API_TOKENS");  // NOLINT: read once at start-up
+  return v == nullptr ? std::vector<std::string>{} : core::SplitTrimmed(v, ',');
+}
+
+}  // namespace
+
+int Serve(const ServeFlags& flags) {
+  const auto started = std::chrono::steady_clock::now();
+  auto config = LoadConfig(flags.config);
+  if (!config.ok()) return Fail(config.error().message);
+  if (!flags.listen.empty()) config->server.listen = flags.listen;
+  if (!flags.index.empty()) config->index.path = flags.index;
+  http::ServerOptions server_options;
+  if (!SplitHostPort(config->server.listen, &server_options.host, &server_options.port)) {
+    return Fail("--listen must be HOST:PORT");
+  }
+  LogLevel level = LogLevel::kInfo;
+  observability::ParseLogLevel(config->log.level, &level);
+  observability::Logger logger(STDERR_FILENO, level);
+
+  auto tokens =
+      auth::TokenStore::FromReferences(config->auth.tokens, PlainTokens(), config::ProcessEnv());
+  if (!tokens.ok()) {
+    logger.Log(LogLevel::kError, tokens.error().message);
+    return 1;
+  }
+  if (tokens->size() == 0) {
+    logger.Log(LogLevel::kError,
+               "no API tokens configured: set auth.tokens or RECIPE_RAG_API_TOKENS (see "
+               "`recipe-rag token new`)");
+    return 1;
+  }
+
+  const int workers = config->search.workers > 0 ? config->search.workers : Cores();
+  auto pool = std::make_unique<core::WorkPool>(workers, config->search.queue_capacity);
+  api::Readiness readiness;
+  api::ServiceOptions service_options;
+  service_options.max_query_chars = config->search.max_query_chars;
+  service_options.retry_after_s = config->search.retry_after_s;
+  service_options.config_sha256 = config->sha256;
+  api::Service service(service_options, *tokens, *pool, readiness, logger);
+
+  auto index = retrieval::LoadIndex(config->index.path);
+  if (index.ok()) {
+    const auto& m = (*index)->manifest;
+    service.SetIndex(*index);
+    readiness.SetIndexLoaded();
+    logger.Emit(LogLine(LogLevel::kInfo, "index loaded")
+                    .Str("index_version", m.index_version)
+                    .Int("records", static_cast<std::int64_t>(m.records))
+                    .Int("load_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now() - started)
+                                        .count()));
+  } else {
+    readiness.SetIndexProblem("index: " + index.error().message);
+    logger.Emit(LogLine(LogLevel::kError, "index not loaded; serving /readyz 503 until fixed")
+                    .Str("reason", index.error().message));
+  }
+
+  server_options.io_threads = config->server.io_threads > 0 ? config->server.io_threads : Cores();
+  server_options.body_limit_bytes = config->server.body_limit_bytes;
+  server_options.header_limit_bytes = config->server.header_limit_bytes;
+  server_options.header_timeout = std::chrono::milliseconds(config->server.header_timeout_ms);
+  server_options.idle_timeout = std::chrono::milliseconds(config->server.idle_timeout_ms);
+  server_options.request_timeout = std::chrono::milliseconds(config->server.request_timeout_ms);
+  server_options.drain_timeout = std::chrono::milliseconds(config->server.drain_timeout_ms);
+  server_options.max_connections = config->server.max_connections;
+  server_options.access_log = config->log.access_log;
+  http::Server server(server_options, service, logger);
+  auto address = server.Listen();
+  if (!address.ok()) {
+    logger.Log(LogLevel::kError, address.error().message);
+    return 1;
+  }
+  logger.Emit(LogLine(LogLevel::kInfo, "listening")
+                  .Str("address", *address)
+                  .Int("io_threads", server_options.io_threads)
+                  .Int("search_workers", workers)
+                  .Str("env", config->env));
+  server.Run([&readiness] { readiness.SetDraining(); });
+  pool.reset();  // finish queued searches while the server's executor still exists
+  logger.Log(LogLevel::kInfo, "shutdown complete");
+  return 0;
+}
+
+int Search(const SearchFlags& flags) {
+  auto config = LoadConfig(flags.config);
+  if (!config.ok()) return Fail(config.error().message);
+  const std::string dir = flags.index.empty() ? config->index.path : flags.index;
+  auto index = retrieval::LoadIndex(dir);
+  if (!index.ok()) return Fail(index.error().message);
+  retrieval::Query query;
+  query.text = flags.query;
+  query.top_k = static_cast<std::size_t>(flags.top_k);
+  if (core::Trim(query.text).empty()) {
+    std::cerr << "recipe-rag: the query must not be empty\n";
+    return 2;
+  }
+  auto hits = (*index)->retriever->Search(query);
+  if (!hits.ok()) return Fail(hits.error().message);
+  std::vector<llm::SourceRecipe> sources;
+  nlohmann::json recipes = nlohmann::json::array();
+  for (const auto& hit : *hits) {
+    const auto& r = (*index)->recipes[hit.recipe];
+    sources.push_back({r.id, r.title, &r.ingredients});
+    recipes.push_back({{"id", r.id}, {"title", r.title}, {"score", hit.score}});
+  }
+  const auto answer = llm::WriteExtractiveAnswer(query.text, sources);
+  if (flags.json) {
+    std::cout << nlohmann::json{{"recipes", recipes}, {"generated_response", answer}}.dump(2)
+              << "\n";
+    return 0;
+  }
+  for (std::size_t i = 0; i < hits->size(); ++i) {
+    const auto& r = (*index)->recipes[(*hits)[i].recipe];
+    std::printf("%2zu. %.3f  %s  (%s)\n", i + 1, (*hits)[i].score, r.title.c_str(), r.id.c_str());
+  }
+  std::cout << "\n" << answer << "\n";
+  return 0;
+}
+
+int IndexBuild(const IndexBuildFlags& flags) {
+  const auto started = std::chrono::steady_clock::now();
+  retrieval::BuildRequest request;
+  request.corpus_file = flags.corpus;
+  request.lexicon_file = flags.lexicon;
+  request.out_dir = flags.out;
+  request.require_instructions = flags.require_instructions;
+  auto manifest = retrieval::BuildIndex(request);
+  if (!manifest.ok()) return Fail(manifest.error().message);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  std::cerr << "recipe-rag: built index " << manifest->index_version << " (" << manifest->records
+            << " recipes) in " << ms.count() << " ms\n";
+  return 0;
+}
+
+int IndexInfo(const std::string& dir, bool verify) {
+  auto manifest = retrieval::ReadManifest(dir);
+  if (!manifest.ok()) return Fail(manifest.error().message);
+  std::cout << retrieval::ManifestToJson(*manifest);
+  if (verify) {
+    if (auto st = retrieval::VerifyFiles(dir, *manifest); !st.ok()) return Fail(st.error().message);
+    std::cerr << "recipe-rag: all " << manifest->files.size() << " files match their checksums\n";
+  }
+  return 0;
+}
+
+int TokenNew() {
+  const auto t = auth::GenerateToken();
+  std::cout << "token:  " << t.token << "\n"
+            << "sha256: " << t.sha256 << "\n"
+            << "Give the token to the client; configure the server with the hash only:\n"
+            << "  [auth] tokens = [\"sha256:" << t.sha256 << "\"]\n";
+  return 0;
+}
+
+int ConfigCheck(const ConfigFlags& flags) {
+  auto config = LoadConfig(flags);
+  if (!config.ok()) return Fail(config.error().message);
+  std::cout << config::DumpRedacted(*config, config::ProcessEnv()) << "\n";
+  return 0;
+}
+
+}  // namespace recipe_rag::app

@@ -1,0 +1,43 @@
+// The subcommands of `recipe-rag`. Each returns the process exit code:
+// 0 success, 1 failure (the message is on stderr), 2 usage error.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace recipe_rag::app {
+
+struct ConfigFlags {
+  std::string config_file;  // "" = config/recipe-rag.toml when it exists, else built-in defaults
+  std::string env;          // "" = RECIPE_RAG_ENV
+};
+
+struct ServeFlags {
+  ConfigFlags config;
+  std::string listen;  // overrides server.listen
+  std::string index;   // overrides index.path
+};
+int Serve(const ServeFlags& flags);
+
+struct SearchFlags {
+  ConfigFlags config;
+  std::string query;
+  int top_k = 5;
+  bool json = false;
+  std::string index;
+};
+int Search(const SearchFlags& flags);
+
+struct IndexBuildFlags {
+  std::string corpus;
+  std::string out;
+  std::string lexicon = "data/lexicon/lexicon.tsv";
+  bool require_instructions = false;
+};
+int IndexBuild(const IndexBuildFlags& flags);
+int IndexInfo(const std::string& dir, bool verify);
+
+int TokenNew();
+int ConfigCheck(const ConfigFlags& flags);
+
+}  // namespace recipe_rag::app

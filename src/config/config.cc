@@ -1,0 +1,335 @@
+#include "config/config.h"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string_view>
+
+#include "core/crypto.h"
+#include "core/strings.h"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace recipe_rag::config {
+namespace {
+
+constexpr std::string_view kEnvPrefix = "RECIPE_RAG__";
+
+// Applies one TOML node to the config; returns a problem ("" when fine).
+using Setter = std::function<std::string(const toml::node&, Config&)>;
+
+struct Field {
+  std::string section;
+  std::string key;
+  Setter set;
+};
+
+template <class Get>
+Setter IntSetter(Get get, std::int64_t lo, std::int64_t hi) {
+  return [get, lo, hi](const toml::node& n, Config& c) -> std::string {
+    const auto v = n.value_exact<std::int64_t>();
+    if (!v) return "must be an integer";
+    if (*v < lo || *v > hi) {
+      return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
+    }
+    using T = std::remove_reference_t<decltype(get(c))>;
+    get(c) = static_cast<T>(*v);
+    return {};
+  };
+}
+
+template <class Get>
+Setter StringSetter(Get get, std::function<std::string(const std::string&)> check = nullptr) {
+  return [get, check](const toml::node& n, Config& c) -> std::string {
+    const auto v = n.value_exact<std::string>();
+    if (!v) return "must be a string";
+    if (check) {
+      if (auto problem = check(*v); !problem.empty()) return problem;
+    }
+    get(c) = *v;
+    return {};
+  };
+}
+
+template <class Get>
+Setter BoolSetter(Get get) {
+  return [get](const toml::node& n, Config& c) -> std::string {
+    const auto v = n.value_exact<bool>();
+    if (!v) return "must be true or false";
+    get(c) = *v;
+    return {};
+  };
+}
+
+template <class Get>
+Setter StringListSetter(Get get) {
+  return [get](const toml::node& n, Config& c) -> std::string {
+    const auto* arr = n.as_array();
+    if (arr == nullptr) return "must be an array of strings";
+    std::vector<std::string> out;
+    for (const auto& item : *arr) {
+      const auto v = item.value_exact<std::string>();
+      if (!v) return "must be an array of strings";
+      out.push_back(*v);
+    }
+    get(c) = std::move(out);
+    return {};
+  };
+}
+
+std::string CheckListen(const std::string& v) {
+  const auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return "must be HOST:PORT";
+  const auto port = v.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+    return "must be HOST:PORT with a port from 0 to 65535";
+  }
+  return {};
+}
+
+std::string CheckLogLevel(const std::string& v) {
+  if (v == "debug" || v == "info" || v == "warn" || v == "error") return {};
+  return "must be one of debug, info, warn, error";
+}
+
+std::string CheckNonEmpty(const std::string& v) { return v.empty() ? "must not be empty" : ""; }
+
+const std::vector<Field>& Fields() {
+  constexpr std::int64_t kMaxMs = 3'600'000;
+  static const std::vector<Field> fields = {
+      {"server", "listen",
+       StringSetter(
+           [](Config & c) -> auto& { return c.server.listen; }, CheckListen)},
+      {"server", "io_threads",
+       IntSetter(
+           [](Config & c) -> auto& { return c.server.io_threads; }, 0, 256)},
+      {"server", "body_limit_bytes",
+       IntSetter(
+           [](Config & c) -> auto& { return c.server.body_limit_bytes; }, 1024, 1 << 30)},
+      {"server", "header_limit_bytes",
+       IntSetter(
+           [](Config & c) -> auto& { return c.server.header_limit_bytes; }, 1024, 1 << 20)},
+      {"server", "header_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.server.header_timeout_ms; }, 1, kMaxMs)},
+      {"server", "idle_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.server.idle_timeout_ms; }, 1, kMaxMs)},
+      {"server", "request_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.server.request_timeout_ms; }, 1, kMaxMs)},
+      {"server", "drain_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.server.drain_timeout_ms; }, 0, kMaxMs)},
+      {"server", "max_connections",
+       IntSetter(
+           [](Config & c) -> auto& { return c.server.max_connections; }, 1, 1'000'000)},
+      {"search", "workers",
+       IntSetter(
+           [](Config & c) -> auto& { return c.search.workers; }, 0, 256)},
+      {"search", "queue_capacity",
+       IntSetter(
+           [](Config & c) -> auto& { return c.search.queue_capacity; }, 1, 1'000'000)},
+      {"search", "retry_after_s",
+       IntSetter(
+           [](Config & c) -> auto& { return c.search.retry_after_s; }, 1, 3600)},
+      {"search", "max_query_chars",
+       IntSetter(
+           [](Config & c) -> auto& { return c.search.max_query_chars; }, 1, 100'000)},
+      {"index", "path",
+       StringSetter(
+           [](Config & c) -> auto& { return c.index.path; }, CheckNonEmpty)},
+      {"auth", "tokens", StringListSetter([](Config & c) -> auto& { return c.auth.tokens; })},
+      {"log", "level",
+       StringSetter(
+           [](Config & c) -> auto& { return c.log.level; }, CheckLogLevel)},
+      {"log", "access_log", BoolSetter([](Config & c) -> auto& { return c.log.access_log; })},
+  };
+  return fields;
+}
+
+const Field* FindField(std::string_view section, std::string_view key) {
+  for (const auto& f : Fields()) {
+    if (f.section == section && f.key == key) return &f;
+  }
+  return nullptr;
+}
+
+bool KnownSection(std::string_view section) {
+  for (const auto& f : Fields()) {
+    if (f.section == section) return true;
+  }
+  return false;
+}
+
+// Applies every key of a parsed TOML document; problems are appended as "path: problem".
+void Apply(const toml::table& doc, std::string_view origin, Config& config,
+           std::vector<std::string>& problems) {
+  for (const auto& [section_key, section_node] : doc) {
+    const std::string section(section_key.str());
+    const auto* table = section_node.as_table();
+    if (table == nullptr || !KnownSection(section)) {
+      problems.push_back(std::string(origin) + ": " + section + ": unknown section");
+      continue;
+    }
+    for (const auto& [key, node] : *table) {
+      const std::string path = section + "." + std::string(key.str());
+      const Field* field = FindField(section, key.str());
+      if (field == nullptr) {
+        problems.push_back(std::string(origin) + ": " + path + ": unknown key");
+        continue;
+      }
+      if (auto problem = field->set(node, config); !problem.empty()) {
+        problems.push_back(std::string(origin) + ": " + path + ": " + problem);
+      }
+    }
+  }
+}
+
+core::Status ApplyFile(const std::filesystem::path& file, Config& config,
+                       std::vector<std::string>& problems) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return core::Error::NotFound("config file not found: " + file.filename().string());
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    Apply(toml::parse(text.str(), file.string()), file.filename().string(), config, problems);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    problems.push_back(file.filename().string() + ":" + std::to_string(where.line) + ":" +
+                       std::to_string(where.column) + ": " + std::string(e.description()));
+  }
+  return core::Status::Ok();
+}
+
+// RECIPE_RAG__SERVER__IO_THREADS=4 → [server] io_threads = 4
+void ApplyEnvOverride(const std::string& name, const std::string& value, Config& config,
+                      std::vector<std::string>& problems) {
+  const std::string rest = core::ToLowerAscii(std::string_view(name).substr(kEnvPrefix.size()));
+  const auto sep = rest.find("__");
+  if (sep == std::string::npos) {
+    problems.push_back(name + ": expected RECIPE_RAG__SECTION__KEY");
+    return;
+  }
+  const std::string section = rest.substr(0, sep);
+  const std::string key = rest.substr(sep + 2);
+  std::string origin = "environment " + name;
+  const auto header = "[" + section + "]\n" + key + " = ";
+  try {
+    Apply(toml::parse(header + value), origin, config, problems);
+    return;
+  } catch (const toml::parse_error&) {
+  }
+  // Not a TOML value: take the text as a string.
+  std::string quoted;
+  core::AppendJsonString(quoted, value);  // a JSON string is a valid TOML basic string
+  try {
+    Apply(toml::parse(header + quoted), origin, config, problems);
+  } catch (const toml::parse_error&) {
+    problems.push_back(origin + ": cannot be read");
+  }
+}
+
+std::string Checksum(const Config& c) {
+  nlohmann::json j = {
+      {"server",
+       {c.server.listen, c.server.io_threads, c.server.body_limit_bytes,
+        c.server.header_limit_bytes, c.server.header_timeout_ms, c.server.idle_timeout_ms,
+        c.server.request_timeout_ms, c.server.drain_timeout_ms, c.server.max_connections}},
+      {"search",
+       {c.search.workers, c.search.queue_capacity, c.search.retry_after_s,
+        c.search.max_query_chars}},
+      {"index", c.index.path},
+      {"auth", c.auth.tokens},
+      {"log", {c.log.level, c.log.access_log}},
+      {"env", c.env}};
+  return core::Sha256Hex(j.dump());
+}
+
+}  // namespace
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());  // NOLINT: read-only use at start-up
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::vector<std::string> ProcessEnvNames() {
+  std::vector<std::string> names;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    names.emplace_back(entry.substr(0, entry.find('=')));
+  }
+  return names;
+}
+
+core::Result<Config> Load(const LoadRequest& request) {
+  Config config;
+  std::vector<std::string> problems;
+  if (request.defaults_file) {
+    if (auto st = ApplyFile(*request.defaults_file, config, problems); !st.ok()) {
+      return core::Error::InvalidArgument(st.error().message);
+    }
+  }
+  std::string env = request.env;
+  if (env.empty()) env = request.lookup("RECIPE_RAG_ENV").value_or("");
+  if (!env.empty()) {
+    if (env.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-_") != std::string::npos) {
+      return core::Error::InvalidArgument(
+          "environment name must be lower-case letters, digits, - or _");
+    }
+    const auto dir = request.defaults_file ? request.defaults_file->parent_path()
+                                           : std::filesystem::path("config");
+    if (auto st = ApplyFile(dir / (env + ".toml"), config, problems); !st.ok()) {
+      return core::Error::InvalidArgument("environment '" + env + "': " + st.error().message);
+    }
+    config.env = env;
+  }
+  for (const auto& name : request.env_names) {
+    if (name.rfind(kEnvPrefix, 0) != 0) continue;
+    if (auto value = request.lookup(name)) ApplyEnvOverride(name, *value, config, problems);
+  }
+  if (!problems.empty()) {
+    std::string message = "invalid configuration:";
+    for (const auto& p : problems) message += "\n  " + p;
+    return core::Error::InvalidArgument(message);
+  }
+  config.sha256 = Checksum(config);
+  return config;
+}
+
+std::string DumpRedacted(const Config& c, const EnvLookup& lookup) {
+  nlohmann::ordered_json j;
+  j["env"] = c.env.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c.env);
+  j["server"] = {{"listen", c.server.listen},
+                 {"io_threads", c.server.io_threads},
+                 {"body_limit_bytes", c.server.body_limit_bytes},
+                 {"header_limit_bytes", c.server.header_limit_bytes},
+                 {"header_timeout_ms", c.server.header_timeout_ms},
+                 {"idle_timeout_ms", c.server.idle_timeout_ms},
+                 {"request_timeout_ms", c.server.request_timeout_ms},
+                 {"drain_timeout_ms", c.server.drain_timeout_ms},
+                 {"max_connections", c.server.max_connections}};
+  j["search"] = {{"workers", c.search.workers},
+                 {"queue_capacity", c.search.queue_capacity},
+                 {"retry_after_s", c.search.retry_after_s},
+                 {"max_query_chars", c.search.max_query_chars}};
+  j["index"] = {{"path", c.index.path}};
+  // References name where a secret lives, not the secret; a sha256: reference is a hash.
+  j["auth"] = {{"tokens", c.auth.tokens}};
+  if (auto plain = lookup("RECIPE_RAG_API_TOKENS")) {
+    j["auth"]["RECIPE_RAG_API_TOKENS"] =
+        "*** (" + std::to_string(core::SplitTrimmed(*plain, ',').size()) + " tokens)";
+  }
+  j["log"] = {{"level", c.log.level}, {"access_log", c.log.access_log}};
+  j["sha256"] = c.sha256;
+  return j.dump(2);
+}
+
+}  // namespace recipe_rag::config

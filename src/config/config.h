@@ -1,0 +1,86 @@
+// Typed configuration of the service: plain structs, one per module, loaded once and immutable.
+//
+// Sources, lowest precedence first: the defaults file (config/recipe-rag.toml), the
+// environment overlay next to it (config/<env>.toml, env from --env or RECIPE_RAG_ENV), then
+// variables RECIPE_RAG__SECTION__KEY=value (value read as a TOML value, else as a string).
+// Command-line flags are applied by the caller afterwards. Unknown keys and bad values are
+// errors naming the key path ("server.body_limit_bytes"); every problem is reported at once.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+
+namespace recipe_rag::config {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";      // HOST:PORT; port 0 picks a free port
+  int io_threads = 0;                         // I/O threads; 0 = number of cores
+  std::size_t body_limit_bytes = 1 << 20;     // larger request bodies get 413
+  std::size_t header_limit_bytes = 16 << 10;  // larger request heads get 431
+  int header_timeout_ms = 10'000;   // from a request's first byte to the end of its headers
+  int idle_timeout_ms = 60'000;     // keep-alive: wait for the next request
+  int request_timeout_ms = 30'000;  // reading the body and writing the response
+  int drain_timeout_ms = 20'000;    // on SIGTERM: how long in-flight requests may finish
+  int max_connections = 10'000;     // further connections are closed at once
+};
+
+struct SearchOptions {
+  int workers = 0;             // search threads; 0 = number of cores
+  int queue_capacity = 256;    // searches waiting for a worker; beyond it 503
+  int retry_after_s = 1;       // Retry-After on 503 when the queue is full
+  int max_query_chars = 2000;  // longer queries get 422
+};
+
+struct IndexOptions {
+  std::string path = "var/index";  // index directory built by `recipe-rag index build`
+};
+
+struct AuthOptions {
+  // Token references: "env:NAME", "file:PATH" (one token per line) or "sha256:HEX" (a hash
+  // from `recipe-rag token new`). RECIPE_RAG_API_TOKENS (comma-separated) adds plain tokens.
+  std::vector<std::string> tokens;
+};
+
+struct LogOptions {
+  std::string level = "info";  // debug | info | warn | error
+  bool access_log = true;      // one JSON line per request
+};
+
+struct Config {
+  ServerOptions server;
+  SearchOptions search;
+  IndexOptions index;
+  AuthOptions auth;
+  LogOptions log;
+  std::string env;     // the overlay applied ("" when none)
+  std::string sha256;  // checksum of the effective configuration (for /version)
+};
+
+// Reads the process environment by name; replaceable in tests.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup ProcessEnv();
+
+struct LoadRequest {
+  std::optional<std::filesystem::path> defaults_file;  // none: built-in defaults only
+  std::string env;                                     // "" = RECIPE_RAG_ENV or none
+  EnvLookup lookup = ProcessEnv();
+  // Every variable name of the environment, so RECIPE_RAG__* overrides can be found.
+  std::vector<std::string> env_names;
+};
+
+// Names of all variables in the process environment.
+std::vector<std::string> ProcessEnvNames();
+
+// Loads, merges and validates. InvalidArgument with one line per problem.
+core::Result<Config> Load(const LoadRequest& request);
+
+// The effective configuration as pretty JSON; secrets as "***".
+std::string DumpRedacted(const Config& config, const EnvLookup& lookup);
+
+}  // namespace recipe_rag::config

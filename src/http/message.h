@@ -1,0 +1,44 @@
+// HTTP messages as the rest of the service sees them: plain structs, no Beast types.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace recipe_rag::http {
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+struct Request {
+  std::string method;  // as sent, e.g. "GET"
+  std::string path;    // the target up to '?'
+  std::string query;   // the target after '?', raw ("" when none)
+  int version = 11;    // 10 for HTTP/1.0, 11 for HTTP/1.1
+  std::vector<Header> headers;
+  std::string body;
+  std::string request_id;  // X-Request-Id as received when well-formed, else generated
+
+  // The first header with this name (case-insensitive); nullopt when absent.
+  std::optional<std::string_view> FindHeader(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<Header> headers;  // extra headers (Allow, Retry-After, WWW-Authenticate, ...)
+  std::string route;            // the route pattern that handled it, for the access log
+
+  // A JSON response; `body` must be a serialised JSON value.
+  static Response Json(int status, std::string body);
+  // The service's error shape: {"error":{"type":…,"message":…,"param":…}} ("param" only when
+  // non-empty). `message` must not contain secrets or paths.
+  static Response Error(int status, std::string_view type, std::string_view message,
+                        std::string_view param = {});
+};
+
+}  // namespace recipe_rag::http

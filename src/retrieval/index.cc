@@ -1,0 +1,162 @@
+#include "retrieval/index.h"
+
+#include <unistd.h>
+#include <xapian.h>
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/crypto.h"
+#include "core/version.h"
+#include "retrieval/lexical_retriever.h"
+
+namespace recipe_rag::retrieval {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kRecipesFile = "recipes.json";
+constexpr const char* kLexiconFile = "lexicon.tsv";
+constexpr const char* kLexicalFile = "lexical.glass";
+
+std::string UtcNow(const char* format) {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, format, &tm);
+  return buf;
+}
+
+core::Status WriteFile(const fs::path& path, std::string_view data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  out.close();
+  if (!out) return core::Error::Internal("cannot write " + path.filename().string());
+  return core::Status::Ok();
+}
+
+core::Result<std::string> ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::Error::NotFound("cannot read " + path.filename().string());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Replaces `out` with `built`: the old directory is moved aside first and removed after.
+core::Status Install(const fs::path& built, const fs::path& out) {
+  std::error_code ec;
+  const fs::path old = out.string() + ".old-" + std::to_string(::getpid());
+  const bool had_old = fs::exists(out, ec);
+  if (had_old) {
+    fs::rename(out, old, ec);
+    if (ec) return core::Error::Internal("cannot move the previous index aside: " + ec.message());
+  }
+  fs::rename(built, out, ec);
+  if (ec) {
+    if (had_old) fs::rename(old, out, ec);
+    return core::Error::Internal("cannot install the new index: " + ec.message());
+  }
+  if (had_old) fs::remove_all(old, ec);
+  return core::Status::Ok();
+}
+
+}  // namespace
+
+core::Result<Manifest> BuildIndex(const BuildRequest& request) {
+  corpus::LoadOptions load_options;
+  load_options.require_instructions = request.require_instructions;
+  auto corpus = corpus::LoadCorpusFile(request.corpus_file, load_options);
+  if (!corpus.ok()) return std::move(corpus).error();
+  auto lexicon_text = ReadFile(request.lexicon_file);
+  if (!lexicon_text.ok()) return std::move(lexicon_text).error();
+  auto lexicon = Lexicon::Parse(*lexicon_text);
+  if (!lexicon.ok()) return std::move(lexicon).error();
+
+  std::error_code ec;
+  const fs::path out = fs::absolute(request.out_dir, ec);
+  const fs::path tmp = out.string() + ".tmp-" + std::to_string(::getpid());
+  fs::remove_all(tmp, ec);
+  fs::create_directories(tmp, ec);
+  if (ec) return core::Error::Internal("cannot create the index directory: " + ec.message());
+
+  auto fail = [&](core::Error e) -> core::Result<Manifest> {
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    return e;
+  };
+
+  nlohmann::json records = nlohmann::json::array();
+  for (const auto& r : corpus->recipes) records.push_back(corpus::ToJson(r));
+  if (auto st = WriteFile(tmp / kRecipesFile, records.dump()); !st.ok())
+    return fail(std::move(st).error());
+  if (auto st = WriteFile(tmp / kLexiconFile, *lexicon_text); !st.ok())
+    return fail(std::move(st).error());
+  if (auto st = XapianIndex::Build(corpus->recipes, tmp / kLexicalFile); !st.ok()) {
+    return fail(std::move(st).error());
+  }
+
+  Manifest m;
+  m.builder_version = core::kVersion;
+  m.build_time = UtcNow("%Y-%m-%dT%H:%M:%SZ");
+  m.index_version = UtcNow("%Y%m%dT%H%M%SZ") + "-" + corpus->sha256.substr(0, 8);
+  m.corpus_file = request.corpus_file.filename().string();
+  m.corpus_sha256 = corpus->sha256;
+  m.records = corpus->recipes.size();
+  m.lexicon_sha256 = core::Sha256Hex(*lexicon_text);
+  m.lexicon_entries = lexicon->size();
+  m.lexical_engine = std::string("xapian ") + Xapian::version_string() + ", bm25, english stemmer";
+  if (auto st = RecordFiles(tmp, {kRecipesFile, kLexiconFile, kLexicalFile}, m); !st.ok()) {
+    return fail(std::move(st).error());
+  }
+  if (auto st = WriteFile(tmp / "manifest.json", ManifestToJson(m)); !st.ok()) {
+    return fail(std::move(st).error());
+  }
+  if (auto st = Install(tmp, out); !st.ok()) return fail(std::move(st).error());
+  return m;
+}
+
+core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return core::Error::NotFound("no index directory (build it with `recipe-rag index build`)");
+  }
+  auto manifest = ReadManifest(dir);
+  if (!manifest.ok()) return std::move(manifest).error();
+  for (const char* required : {kRecipesFile, kLexiconFile, kLexicalFile}) {
+    if (!manifest->files.count(required)) {
+      return core::Error::DataLoss(std::string("index manifest does not list ") + required);
+    }
+  }
+  if (auto st = VerifyFiles(dir, *manifest); !st.ok()) return std::move(st).error();
+
+  auto recipes_text = ReadFile(dir / kRecipesFile);
+  if (!recipes_text.ok()) return std::move(recipes_text).error();
+  corpus::LoadOptions load_options;
+  load_options.require_instructions = false;
+  auto corpus = corpus::ParseCorpus(*recipes_text, load_options);
+  if (!corpus.ok()) return core::Error::DataLoss("index recipes.json: " + corpus.error().message);
+  if (corpus->recipes.size() != manifest->records) {
+    return core::Error::DataLoss("index recipes.json has " +
+                                 std::to_string(corpus->recipes.size()) +
+                                 " records, manifest says " + std::to_string(manifest->records));
+  }
+  auto lexicon = Lexicon::Load(dir / kLexiconFile);
+  if (!lexicon.ok()) return core::Error::DataLoss("index lexicon: " + lexicon.error().message);
+  auto lexical = XapianIndex::Open(dir / kLexicalFile);
+  if (!lexical.ok()) return std::move(lexical).error();
+  if ((*lexical)->doc_count() != corpus->recipes.size()) {
+    return core::Error::DataLoss("index lexical.glass does not match recipes.json");
+  }
+
+  auto index = std::make_shared<LoadedIndex>();
+  index->manifest = std::move(*manifest);
+  index->recipes = std::move(corpus->recipes);
+  index->retriever = std::make_unique<LexicalRetriever>(std::move(*lexicon), std::move(*lexical));
+  return std::shared_ptr<const LoadedIndex>(std::move(index));
+}
+
+}  // namespace recipe_rag::retrieval

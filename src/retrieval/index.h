@@ -1,0 +1,47 @@
+// Index directories: building one from a corpus, and loading a verified one to serve.
+//
+// Layout (format version 1):
+//   manifest.json   what is here, with checksums (see manifest.h)
+//   recipes.json    the validated corpus, the records every hit refers to
+//   lexicon.tsv     the modern ↔ period vocabulary used for query expansion
+//   lexical.glass   the Xapian BM25 index (single file)
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "core/result.h"
+#include "corpus/loader.h"
+#include "retrieval/manifest.h"
+#include "retrieval/retriever.h"
+
+namespace recipe_rag::retrieval {
+
+struct BuildRequest {
+  std::filesystem::path corpus_file;
+  std::filesystem::path lexicon_file;
+  std::filesystem::path out_dir;
+  // Reject records with no instructions (the bundled corpus has 6 such records; the large
+  // modern corpus has none at all), so this is off by default.
+  bool require_instructions = false;
+};
+
+// Builds into a sibling temporary directory, then moves it into place, so a reader never
+// sees a half-built index. Returns the manifest. DataLoss for a bad corpus (the message
+// lists records and fields), InvalidArgument for a bad lexicon, Internal for I/O errors.
+core::Result<Manifest> BuildIndex(const BuildRequest& request);
+
+// A loaded, verified index: immutable, shared by every request that uses it.
+struct LoadedIndex {
+  Manifest manifest;
+  std::vector<corpus::Recipe> recipes;
+  std::unique_ptr<Retriever> retriever;
+};
+
+// Reads the manifest, verifies every file's checksum, loads recipes and opens the search
+// structures. NotFound when there is no index; DataLoss when it is corrupt or incompatible
+// (the message says why, without the directory's path).
+core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const std::filesystem::path& dir);
+
+}  // namespace recipe_rag::retrieval

@@ -1,0 +1,36 @@
+// QueryAnalyzer: turns what a user typed into concepts to search for: lower-cased words,
+// stopwords dropped, modern words and phrases ("pasta", "mac and cheese") expanded with the
+// lexicon's period terms. Immutable; safe from many threads.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retrieval/lexicon.h"
+
+namespace recipe_rag::retrieval {
+
+struct Concept {
+  std::string text;                     // the user's word or phrase, lower-case
+  std::vector<std::string> expansions;  // period words or phrases meaning the same
+};
+
+struct AnalyzedQuery {
+  std::vector<Concept> concepts;   // in query order; empty when only stopwords were typed
+  std::vector<std::string> diets;  // diets the query asks for ("vegetarian"), as filters
+};
+
+// Lower-cased words of `text` (Unicode-aware, the same word rules as the indexer).
+std::vector<std::string> SplitWords(std::string_view text);
+
+class QueryAnalyzer {
+ public:
+  explicit QueryAnalyzer(const Lexicon& lexicon) : lexicon_(lexicon) {}
+  AnalyzedQuery Analyze(std::string_view text) const;
+
+ private:
+  const Lexicon& lexicon_;
+};
+
+}  // namespace recipe_rag::retrieval
