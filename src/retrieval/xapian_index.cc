@@ -160,7 +160,8 @@ core::Result<std::vector<Hit>> XapianIndex::Search(const AnalyzedQuery& query,
   if (query.concepts.empty() || k == 0) return hits;
   auto db = pool_->Acquire();
   try {
-    static const Xapian::Stem stem("english");  // immutable after construction
+    // A Stem keeps per-call state, so each search thread has its own.
+    thread_local const Xapian::Stem stem("english");
     std::vector<Xapian::Query> concepts;
     concepts.reserve(query.concepts.size());
     for (const auto& c : query.concepts) concepts.push_back(ConceptQuery(c, *db, stem));

@@ -21,7 +21,9 @@ constexpr int kMaxChars = 2000;
 // 'é' is two bytes and one character.
 std::string Accents(std::size_t n) {
   std::string s;
-  for (std::size_t i = 0; i < n; ++i) s += "\xc3\xa9";
+  for (std::size_t i = 0; i < n; ++i) {
+    s += "\xc3\xa9";
+  }
   return s;
 }
 
@@ -33,7 +35,9 @@ Json ToolCall(Json arguments) {
 template <class T>
 std::string ExpectError(const core::Result<T>& result, ErrorCode code, std::string_view param) {
   EXPECT_FALSE(result.ok());
-  if (result.ok()) return {};
+  if (result.ok()) {
+    return {};
+  }
   EXPECT_EQ(result.error().code, code) << result.error().message;
   EXPECT_EQ(result.error().param, param) << result.error().message;
   EXPECT_FALSE(result.error().message.empty());
@@ -409,7 +413,9 @@ TEST(ValidateSearchTest, FilterListsMustBeArraysOfNonEmptyStrings) {
 
 TEST(ValidateSearchTest, FilterListLimitsAreThirtyTwoValuesOfOneHundredCharacters) {
   Json tags = Json::array();
-  for (int i = 0; i < 32; ++i) tags.push_back("t" + std::to_string(i));
+  for (int i = 0; i < 32; ++i) {
+    tags.push_back("t" + std::to_string(i));
+  }
   tags.push_back(Accents(100));
   ExpectError(ValidateSearch({{"query", "soup"}, {"filters", {{"tags", tags}}}}, kMaxChars),
               ErrorCode::kFailedPrecondition, "filters.tags");

@@ -52,7 +52,9 @@ TEST(NewRequestIdTest, GeneratedIdsAreValid) {
 
 TEST(NewRequestIdTest, GeneratedIdsAreUnique) {
   std::set<std::string> ids;
-  for (int i = 0; i < 10000; ++i) ids.insert(NewRequestId());
+  for (int i = 0; i < 10000; ++i) {
+    ids.insert(NewRequestId());
+  }
   EXPECT_EQ(ids.size(), 10000u);
 }
 
@@ -61,14 +63,21 @@ TEST(NewRequestIdTest, GeneratedIdsAreUniqueAcrossThreads) {
   constexpr int kPerThread = 2000;
   std::vector<std::vector<std::string>> per_thread(kThreads);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&per_thread, t] {
-      for (int i = 0; i < kPerThread; ++i) per_thread[t].push_back(NewRequestId());
+      for (int i = 0; i < kPerThread; ++i) {
+        per_thread[t].push_back(NewRequestId());
+      }
     });
   }
-  for (auto& th : threads) th.join();
+  for (auto& th : threads) {
+    th.join();
+  }
   std::set<std::string> ids;
-  for (const auto& v : per_thread) ids.insert(v.begin(), v.end());
+  for (const auto& v : per_thread) {
+    ids.insert(v.begin(), v.end());
+  }
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 

@@ -20,7 +20,7 @@ class RouterTest : public ::testing::Test {
   }
 
   void Add(const std::string& method, const std::string& path) {
-    router_.Add(method, path, [this, method, path](const Request&, Respond) {
+    router_.Add(method, path, [this, method, path](const Request&, const Respond&) {
       called_.push_back(method + " " + path);
     });
   }
@@ -28,7 +28,7 @@ class RouterTest : public ::testing::Test {
   // Runs the matched endpoint and returns what it recorded.
   std::string Run(const Router::Match& match) {
     called_.clear();
-    (*match.endpoint)(Request{}, [](Response) {});
+    (*match.endpoint)(Request{}, [](const Response&) {});
     return called_.empty() ? "" : called_.back();
   }
 
@@ -74,7 +74,9 @@ TEST_F(RouterTest, WrongMethodAnswers405WithAllowHeader) {
   EXPECT_EQ(response.route, "method_not_allowed");
   std::vector<std::string> allow;
   for (const auto& h : response.headers) {
-    if (h.name == "Allow") allow.push_back(h.value);
+    if (h.name == "Allow") {
+      allow.push_back(h.value);
+    }
   }
   ASSERT_EQ(allow.size(), 1u);
   EXPECT_EQ(allow[0], "POST, GET");

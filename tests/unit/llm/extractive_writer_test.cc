@@ -106,7 +106,9 @@ TEST(WriteExtractiveAnswerTest, NamesKeyIngredientsWithoutQuantities) {
 
 TEST(WriteExtractiveAnswerTest, LongQueryIsTruncatedInTheEcho) {
   std::string query;
-  for (int i = 0; i < 50; ++i) query += "word" + std::to_string(i) + " ";
+  for (int i = 0; i < 50; ++i) {
+    query += "word" + std::to_string(i) + " ";
+  }
   const auto text = WriteExtractiveAnswer(query, {});
   EXPECT_TRUE(Has(text, "No recipe")) << text;
   EXPECT_TRUE(Has(text, query.substr(0, 40))) << text;
@@ -117,7 +119,9 @@ TEST(WriteExtractiveAnswerTest, LongQueryIsTruncatedInTheEcho) {
 
 TEST(WriteExtractiveAnswerTest, TruncationKeepsMultiByteCharactersWhole) {
   std::string query;
-  for (int i = 0; i < 200; ++i) query += "é";
+  for (int i = 0; i < 200; ++i) {
+    query += "é";
+  }
   const auto text = WriteExtractiveAnswer(query, {});
   EXPECT_FALSE(Has(text, query)) << text;
   // Every 0xC3 lead byte is followed by its continuation byte.
@@ -127,7 +131,7 @@ TEST(WriteExtractiveAnswerTest, TruncationKeepsMultiByteCharactersWhole) {
       EXPECT_EQ(static_cast<unsigned char>(text[i + 1]), 0xA9u) << "at byte " << i;
     }
   }
-  EXPECT_TRUE(Has(text, std::string(query, 0, 2 * 80) + "\u2026")) << text;
+  EXPECT_TRUE(Has(text, std::string(query, 0, std::size_t{2} * 80) + "\u2026")) << text;
 }
 
 TEST(WriteExtractiveAnswerTest, ShortQueryIsEchoedWhole) {

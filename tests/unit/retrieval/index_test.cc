@@ -71,7 +71,9 @@ constexpr char kLexicon[] =
 
 Ids HitIds(const LoadedIndex& index, const std::vector<Hit>& hits) {
   Ids ids;
-  for (const auto& h : hits) ids.push_back(index.recipes.at(h.recipe).id);
+  for (const auto& h : hits) {
+    ids.push_back(index.recipes.at(h.recipe).id);
+  }
   return ids;
 }
 
@@ -278,7 +280,9 @@ class IndexBuildTest : public ::testing::Test {
 
   std::set<std::string> Entries(const fs::path& dir) const {
     std::set<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+    for (const auto& e : fs::directory_iterator(dir)) {
+      names.insert(e.path().filename().string());
+    }
     return names;
   }
 

@@ -70,7 +70,9 @@ class QueryAnalyzerTest : public ::testing::Test {
 
   static Words Texts(const AnalyzedQuery& q) {
     Words out;
-    for (const auto& c : q.concepts) out.push_back(c.text);
+    for (const auto& c : q.concepts) {
+      out.push_back(c.text);
+    }
     return out;
   }
 
@@ -80,7 +82,9 @@ class QueryAnalyzerTest : public ::testing::Test {
 TEST_F(QueryAnalyzerTest, DropsStopwords) {
   const auto q = Analyze("How do I make a good soup with the leeks?");
   EXPECT_EQ(Texts(q), (Words{"soup", "leeks"}));
-  for (const auto& c : q.concepts) EXPECT_TRUE(c.expansions.empty()) << c.text;
+  for (const auto& c : q.concepts) {
+    EXPECT_TRUE(c.expansions.empty()) << c.text;
+  }
 }
 
 TEST_F(QueryAnalyzerTest, OnlyStopwordsGiveNoConcepts) {

@@ -16,11 +16,15 @@ class TempDir {
   TempDir() {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "recipe-rag-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+    if (::mkdtemp(pattern.data()) != nullptr) {
+      path_ = pattern;
+    }
   }
   ~TempDir() {
     std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+    if (!path_.empty()) {
+      std::filesystem::remove_all(path_, ec);
+    }
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
