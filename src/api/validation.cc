@@ -30,13 +30,13 @@ core::Result<std::string> ValidateQueryText(const json& args, int max_chars) {
   if (it == args.end()) return Error::FailedPrecondition("query is required", "query");
   if (!it->is_string()) return Error::FailedPrecondition("query must be a string", "query");
   const auto& text = it->get_ref<const std::string&>();
-  if (core::Trim(text).empty())
-    return Error::FailedPrecondition("query must not be empty", "query");
-  if (core::Utf8Length(text) > static_cast<std::size_t>(max_chars)) {
+  const auto trimmed = core::Trim(text);
+  if (trimmed.empty()) return Error::FailedPrecondition("query must not be empty", "query");
+  if (core::Utf8Length(trimmed) > static_cast<std::size_t>(max_chars)) {
     return Error::FailedPrecondition(
         "query must be at most " + std::to_string(max_chars) + " characters", "query");
   }
-  return std::string(core::Trim(text));
+  return std::string(trimmed);
 }
 
 core::Result<std::size_t> ValidateTopK(const json& args, int max, int fallback) {

@@ -192,8 +192,11 @@ void Apply(const toml::table& doc, std::string_view origin, Config& config,
 
 core::Status ApplyFile(const std::filesystem::path& file, Config& config,
                        std::vector<std::string>& problems) {
+  std::error_code ec;
   std::ifstream in(file, std::ios::binary);
-  if (!in) return core::Error::NotFound("config file not found: " + file.filename().string());
+  if (!in || !std::filesystem::is_regular_file(file, ec)) {
+    return core::Error::NotFound("config file not found: " + file.filename().string());
+  }
   std::stringstream text;
   text << in.rdbuf();
   try {
@@ -206,32 +209,36 @@ core::Status ApplyFile(const std::filesystem::path& file, Config& config,
   return core::Status::Ok();
 }
 
-// RECIPE_RAG__SERVER__IO_THREADS=4 → [server] io_threads = 4
+// RECIPE_RAG__SERVER__IO_THREADS=4 → [server] io_threads = 4. The value is read as one TOML
+// value ("4", "true", "[\"a\"]"); anything else, including text that would add more keys, is
+// taken as a string.
 void ApplyEnvOverride(const std::string& name, const std::string& value, Config& config,
                       std::vector<std::string>& problems) {
+  const std::string origin = "environment " + name;
   const std::string rest = core::ToLowerAscii(std::string_view(name).substr(kEnvPrefix.size()));
   const auto sep = rest.find("__");
   if (sep == std::string::npos) {
-    problems.push_back(name + ": expected RECIPE_RAG__SECTION__KEY");
+    problems.push_back(origin + ": expected RECIPE_RAG__SECTION__KEY");
     return;
   }
-  const std::string section = rest.substr(0, sep);
-  const std::string key = rest.substr(sep + 2);
-  std::string origin = "environment " + name;
-  const auto header = "[" + section + "]\n" + key + " = ";
-  try {
-    Apply(toml::parse(header + value), origin, config, problems);
+  const std::string path = rest.substr(0, sep) + "." + rest.substr(sep + 2);
+  const Field* field = FindField(rest.substr(0, sep), rest.substr(sep + 2));
+  if (field == nullptr) {
+    problems.push_back(origin + ": " + path + ": unknown key");
     return;
-  } catch (const toml::parse_error&) {
   }
-  // Not a TOML value: take the text as a string.
-  std::string quoted;
-  core::AppendJsonString(quoted, value);  // a JSON string is a valid TOML basic string
+  std::string problem;
   try {
-    Apply(toml::parse(header + quoted), origin, config, problems);
+    const auto doc = toml::parse("v = " + value);
+    if (doc.size() == 1 && doc.contains("v")) {
+      problem = field->set(*doc.get("v"), config);
+    } else {
+      problem = field->set(toml::value<std::string>(value), config);
+    }
   } catch (const toml::parse_error&) {
-    problems.push_back(origin + ": cannot be read");
+    problem = field->set(toml::value<std::string>(value), config);
   }
+  if (!problem.empty()) problems.push_back(origin + ": " + path + ": " + problem);
 }
 
 std::string Checksum(const Config& c) {

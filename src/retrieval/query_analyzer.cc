@@ -44,7 +44,7 @@ std::vector<std::string> SplitWords(std::string_view text) {
     if (Xapian::Unicode::is_wordchar(ch)) {
       Xapian::Unicode::append_utf8(current, Xapian::Unicode::tolower(ch));
     } else if (ch == '\'' || ch == 0x2019) {
-      // "calf's" → "calf"; "don't" → "dont"
+      // apostrophes join: "calf's" → "calfs" (stems like "calf"), "don't" → "dont"
       continue;
     } else if (!current.empty()) {
       words.push_back(std::move(current));

@@ -17,7 +17,11 @@ constexpr const char* kDietPrefix = "XD";
 constexpr Xapian::termcount kTitleWeight = 5;
 constexpr Xapian::termcount kTagWeight = 2;
 constexpr Xapian::termcount kIngredientWeight = 2;
-constexpr double kExpansionWeight = 1.0;
+// Period terms count half as much as the user's own word when that single word occurs in the
+// corpus; otherwise ("pasta", "mac and cheese") the period terms are all there is and count fully.
+constexpr double kExpansionWeight = 0.5;
+// Gap between fields and lines, so a phrase never matches across them.
+constexpr Xapian::termpos kFieldGap = 100;
 
 // prefix + word, built by appending (GCC 12 warns falsely on `"Z" + str` at -O3: PR 105329).
 std::string Term(std::string_view prefix, std::string_view word) {
@@ -76,22 +80,28 @@ core::Status XapianIndex::Build(const std::vector<corpus::Recipe>& recipes,
                                   Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
       Xapian::TermGenerator tg;
       tg.set_stemmer(Xapian::Stem("english"));
-      tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME);
+      tg.set_stemming_strategy(Xapian::TermGenerator::STEM_SOME_FULL_POS);
       tg.set_database(db);
       tg.set_flags(Xapian::TermGenerator::FLAG_SPELLING);
       for (const auto& r : recipes) {
         Xapian::Document doc;
         tg.set_document(doc);
-        tg.index_text_without_positions(r.title, kTitleWeight);
+        // Positions let multi-word period terms ("vegetable marrow") match as phrases.
+        tg.index_text(r.title, kTitleWeight);
         for (const auto& tag : r.tags) {
-          tg.index_text_without_positions(tag, kTagWeight);
+          tg.increase_termpos(kFieldGap);
+          tg.index_text(tag, kTagWeight);
           doc.add_boolean_term(TagTerm(tag));
         }
         for (const auto& line : r.ingredients) {
-          tg.index_text_without_positions(line, kIngredientWeight);
+          tg.increase_termpos(kFieldGap);
+          tg.index_text(line, kIngredientWeight);
           tg.index_text_without_positions(line, 1, kIngredientPrefix);
         }
-        for (const auto& para : r.instructions) tg.index_text_without_positions(para);
+        for (const auto& para : r.instructions) {
+          tg.increase_termpos(kFieldGap);
+          tg.index_text(para);
+        }
         for (const auto diet : corpus::ClassifyDiets(r))
           doc.add_boolean_term(Term(kDietPrefix, diet));
         doc.add_boolean_term(Term("Q", r.id));
@@ -123,30 +133,34 @@ core::Result<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::filesyst
 
 namespace {
 
-// One word or phrase as a query: the stemmed term, or an AND of them for a phrase.
+// One word or phrase as a query: the stemmed term, or an exact phrase of them.
 Xapian::Query WordsQuery(const std::vector<std::string>& words, const Xapian::Stem& stem) {
   std::vector<Xapian::Query> parts;
   for (const auto& w : words) parts.emplace_back(Term("Z", stem(w)));
   if (parts.size() == 1) return parts.front();
-  return Xapian::Query(Xapian::Query::OP_AND, parts.begin(), parts.end());
+  return Xapian::Query(Xapian::Query::OP_PHRASE, parts.begin(), parts.end(),
+                       static_cast<Xapian::termcount>(parts.size()));
+}
+
+bool Occurs(const Xapian::Database& db, const Xapian::Stem& stem, const std::string& word) {
+  return db.get_termfreq(Term("Z", stem(word))) > 0 || db.get_termfreq(word) > 0;
 }
 
 Xapian::Query ConceptQuery(const Concept& c, const Xapian::Database& db, const Xapian::Stem& stem) {
   auto words = SplitWords(c.text);
-  if (words.size() == 1 && c.expansions.empty() &&
-      db.get_termfreq(Term("Z", stem(words[0]))) == 0 && db.get_termfreq(words[0]) == 0) {
+  const bool own_word_occurs = words.size() == 1 && Occurs(db, stem, words[0]);
+  if (words.size() == 1 && !own_word_occurs && c.expansions.empty() && words[0].size() >= 4) {
     // Unknown word: try the corpus' spelling ("spagetti" → "spaghetti").
     const unsigned max_edits = words[0].size() <= 6 ? 1 : 2;
-    if (words[0].size() >= 4) {
-      const auto suggestion = db.get_spelling_suggestion(words[0], max_edits);
-      if (!suggestion.empty()) words[0] = suggestion;
-    }
+    const auto suggestion = db.get_spelling_suggestion(words[0], max_edits);
+    if (!suggestion.empty()) words[0] = suggestion;
   }
   std::vector<Xapian::Query> alternatives;
   alternatives.push_back(WordsQuery(words, stem));
+  const double expansion_weight = own_word_occurs ? kExpansionWeight : 1.0;
   for (const auto& e : c.expansions) {
     alternatives.push_back(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                                         WordsQuery(SplitWords(e), stem), kExpansionWeight));
+                                         WordsQuery(SplitWords(e), stem), expansion_weight));
   }
   if (alternatives.size() == 1) return alternatives.front();
   return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());

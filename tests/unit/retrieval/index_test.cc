@@ -430,15 +430,13 @@ TEST_F(IndexBuildTest, ManifestMissingARequiredFileIsDataLoss) {
 
 // ---- Expansion weighting and phrases (docs/lexicon.md, "How it is used") ----
 
-// Builds and loads an index of `records` with a lexicon mapping "zucchini" to period terms.
+// Builds and loads an index of `records` with the lexicon `lexicon`.
 class ExpansionTest : public ::testing::Test {
  protected:
-  void BuildAndLoad(const Json& records) {
+  void BuildAndLoad(const Json& records, std::string_view lexicon) {
     ASSERT_FALSE(dir_.path().empty());
     testing::WriteFile(dir_.path() / "corpus.json", records.dump());
-    testing::WriteFile(
-        dir_.path() / "lexicon.tsv",
-        "zucchini\tmarrows|vegetable marrow\tUS 'zucchini' = British 'vegetable marrow'\n");
+    testing::WriteFile(dir_.path() / "lexicon.tsv", lexicon);
     auto built = BuildIndex(
         {dir_.path() / "corpus.json", dir_.path() / "lexicon.tsv", dir_.path() / "index"});
     ASSERT_TRUE(built.ok()) << built.error().message;
@@ -460,12 +458,14 @@ class ExpansionTest : public ::testing::Test {
 TEST_F(ExpansionTest, UsersOwnWordOutranksAnExpansion) {
   // Mirror-image records, so the two words have the same statistics; the expansion's record
   // comes first, so only a reduced expansion weight ranks the user's own word above it.
-  ASSERT_NO_FATAL_FAILURE(BuildAndLoad(Json::array({
-      Record("m-marrows", "Stuffed Marrows", {"2 marrows", "breadcrumbs"}, {"Bake the marrows."},
-             {}),
-      Record("m-zucchini", "Stuffed Zucchini", {"2 zucchini", "breadcrumbs"},
-             {"Bake the zucchini."}, {}),
-  })));
+  ASSERT_NO_FATAL_FAILURE(
+      BuildAndLoad(Json::array({
+                       Record("m-marrows", "Stuffed Marrows", {"2 marrows", "breadcrumbs"},
+                              {"Bake the marrows."}, {}),
+                       Record("m-zucchini", "Stuffed Zucchini", {"2 zucchini", "breadcrumbs"},
+                              {"Bake the zucchini."}, {}),
+                   }),
+                   "zucchini\tmarrows\tUS/UK\n"));
   const auto hits = Search("zucchini");
   const auto ids = HitIds(*index_, hits);
   ASSERT_EQ(ids.size(), 2u) << ::testing::PrintToString(ids);
@@ -475,12 +475,14 @@ TEST_F(ExpansionTest, UsersOwnWordOutranksAnExpansion) {
 
 TEST_F(ExpansionTest, MultiWordExpansionMatchesOnlyAsAPhrase) {
   // "Marrow Bones" has "marrow" and "vegetable" but never the phrase "vegetable marrow".
-  ASSERT_NO_FATAL_FAILURE(BuildAndLoad(Json::array({
-      Record("m-bones", "Marrow Bones", {"4 marrow bones", "1 pint vegetable stock"},
-             {"Simmer the bones in the stock and serve the marrow on toast."}, {}),
-      Record("m-marrow", "Vegetable Marrow au Gratin", {"1 vegetable marrow", "2 oz. cheese"},
-             {"Boil the vegetable marrow, cover with cheese and brown."}, {}),
-  })));
+  ASSERT_NO_FATAL_FAILURE(BuildAndLoad(
+      Json::array({
+          Record("m-bones", "Marrow Bones", {"4 marrow bones", "1 pint vegetable stock"},
+                 {"Simmer the bones in the stock and serve the marrow on toast."}, {}),
+          Record("m-marrow", "Vegetable Marrow au Gratin", {"1 vegetable marrow", "2 oz. cheese"},
+                 {"Boil the vegetable marrow, cover with cheese and brown."}, {}),
+      }),
+      "zucchini\tvegetable marrow\tUS/UK\n"));
   const auto ids = HitIds(*index_, Search("zucchini"));
   EXPECT_TRUE(Contains(ids, "m-marrow")) << ::testing::PrintToString(ids);
   EXPECT_FALSE(Contains(ids, "m-bones")) << ::testing::PrintToString(ids);
