@@ -152,6 +152,30 @@ void Service::Search(const http::Request& request, http::Respond respond) {
   RunSearch(std::move(*query), Shape::kFullRecords, request.request_id, std::move(respond));
 }
 
+http::Response Service::SearchResponse(const retrieval::LoadedIndex& index,
+                                       const retrieval::Query& query, Shape shape,
+                                       const std::vector<retrieval::Hit>& hits) {
+  json recipes = json::array();
+  std::vector<llm::SourceRecipe> sources;
+  sources.reserve(hits.size());
+  for (const auto& hit : hits) {
+    const auto& r = index.recipes[hit.recipe];
+    if (shape == Shape::kToolCall) {
+      recipes.push_back({{"id", r.id}, {"title", r.title}, {"score", RoundScore(hit.score)}});
+      sources.push_back({r.id, r.title, &r.ingredients});
+    } else {
+      auto full = corpus::ToJson(r);
+      full["score"] = RoundScore(hit.score);
+      recipes.push_back(std::move(full));
+    }
+  }
+  json out = {{"recipes", std::move(recipes)}};
+  if (shape == Shape::kToolCall) {
+    out["generated_response"] = llm::WriteExtractiveAnswer(query.text, sources);
+  }
+  return http::Response::Json(200, Dump(out));
+}
+
 void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
                         http::Respond respond) {
   const auto retry_after = std::chrono::seconds(options_.retry_after_s);
@@ -159,6 +183,11 @@ void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& 
   if (!index) {
     respond(ErrorResponse(
         core::Error::Unavailable("the index is not loaded; see /readyz", retry_after)));
+    return;
+  }
+  // A remembered answer is served here on the I/O thread; a real search goes to the pool.
+  if (auto cached = index->retriever->Cached(query)) {
+    respond(SearchResponse(*index, query, shape, *cached));
     return;
   }
   // The task owns everything it touches; `respond` travels with it.
@@ -172,24 +201,7 @@ void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& 
       (*shared_respond)(ErrorResponse(core::Error::Internal("search failed")));
       return;
     }
-    json recipes = json::array();
-    std::vector<llm::SourceRecipe> sources;
-    sources.reserve(hits->size());
-    for (const auto& hit : *hits) {
-      const auto& r = index->recipes[hit.recipe];
-      if (shape == Shape::kToolCall) {
-        recipes.push_back({{"id", r.id}, {"title", r.title}, {"score", RoundScore(hit.score)}});
-        sources.push_back({r.id, r.title, &r.ingredients});
-      } else {
-        auto full = corpus::ToJson(r);
-        full["score"] = RoundScore(hit.score);
-        recipes.push_back(std::move(full));
-      }
-    }
-    json out = {{"recipes", std::move(recipes)}};
-    if (shape == Shape::kToolCall)
-      out["generated_response"] = llm::WriteExtractiveAnswer(query.text, sources);
-    (*shared_respond)(http::Response::Json(200, Dump(out)));
+    (*shared_respond)(SearchResponse(*index, query, shape, *hits));
   };
   if (!pool_.TrySubmit(std::move(task))) {
     (*shared_respond)(ErrorResponse(

@@ -54,6 +54,9 @@ class Service : public http::Handler {
   // Validated query → search on the pool → response in the given shape.
   void RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
                  http::Respond respond);
+  static http::Response SearchResponse(const retrieval::LoadedIndex& index,
+                                       const retrieval::Query& query, Shape shape,
+                                       const std::vector<retrieval::Hit>& hits);
   http::Response ErrorResponse(const core::Error& error) const;
 
   const ServiceOptions options_;

@@ -106,7 +106,9 @@ int Serve(const ServeFlags& flags) {
   service_options.config_sha256 = config->sha256;
   api::Service service(service_options, *tokens, *pool, readiness, logger);
 
-  auto index = retrieval::LoadIndex(config->index.path);
+  retrieval::LoadOptions load_options;
+  load_options.cache_entries = static_cast<std::size_t>(config->search.cache_entries);
+  auto index = retrieval::LoadIndex(config->index.path, load_options);
   if (index.ok()) {
     const auto& m = (*index)->manifest;
     service.SetIndex(*index);

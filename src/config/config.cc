@@ -140,6 +140,9 @@ const std::vector<Field>& Fields() {
       {"search", "max_query_chars",
        IntSetter(
            [](Config & c) -> auto& { return c.search.max_query_chars; }, 1, 100'000)},
+      {"search", "cache_entries",
+       IntSetter(
+           [](Config & c) -> auto& { return c.search.cache_entries; }, 0, 10'000'000)},
       {"index", "path",
        StringSetter(
            [](Config & c) -> auto& { return c.index.path; }, CheckNonEmpty)},
@@ -248,8 +251,8 @@ std::string Checksum(const Config& c) {
         c.server.header_limit_bytes, c.server.header_timeout_ms, c.server.idle_timeout_ms,
         c.server.request_timeout_ms, c.server.drain_timeout_ms, c.server.max_connections}},
       {"search",
-       {c.search.workers, c.search.queue_capacity, c.search.retry_after_s,
-        c.search.max_query_chars}},
+       {c.search.workers, c.search.queue_capacity, c.search.retry_after_s, c.search.max_query_chars,
+        c.search.cache_entries}},
       {"index", c.index.path},
       {"auth", c.auth.tokens},
       {"log", {c.log.level, c.log.access_log}},
@@ -326,7 +329,8 @@ std::string DumpRedacted(const Config& c, const EnvLookup& lookup) {
   j["search"] = {{"workers", c.search.workers},
                  {"queue_capacity", c.search.queue_capacity},
                  {"retry_after_s", c.search.retry_after_s},
-                 {"max_query_chars", c.search.max_query_chars}};
+                 {"max_query_chars", c.search.max_query_chars},
+                 {"cache_entries", c.search.cache_entries}};
   j["index"] = {{"path", c.index.path}};
   // References name where a secret lives, not the secret; a sha256: reference is a hash.
   j["auth"] = {{"tokens", c.auth.tokens}};

@@ -35,6 +35,7 @@ struct SearchOptions {
   int queue_capacity = 256;    // searches waiting for a worker; beyond it 503
   int retry_after_s = 1;       // Retry-After on 503 when the queue is full
   int max_query_chars = 2000;  // longer queries get 422
+  int cache_entries = 10'000;  // search answers remembered per index version; 0 disables
 };
 
 struct IndexOptions {

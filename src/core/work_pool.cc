@@ -1,12 +1,22 @@
 #include "core/work_pool.h"
 
+#include <pthread.h>
+
+#include <string>
+
 namespace recipe_rag::core {
 
 WorkPool::WorkPool(std::size_t threads, std::size_t queue_capacity)
     : capacity_(queue_capacity < 1 ? 1 : queue_capacity) {
   if (threads < 1) threads = 1;
   threads_.reserve(threads);
-  for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  for (std::size_t i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, i] {
+      const auto name = "rr-search-" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());  // shown by top -H and /proc
+      Run();
+    });
+  }
 }
 
 WorkPool::~WorkPool() {

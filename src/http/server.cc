@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -85,7 +87,13 @@ class Server::Impl {
     });
     asio::co_spawn(ioc_, Accept(), asio::detached);
     std::vector<std::thread> threads;
-    for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+    for (int i = 1; i < options_.io_threads; ++i) {
+      threads.emplace_back([this, i] {
+        const auto name = "rr-io-" + std::to_string(i);
+        pthread_setname_np(pthread_self(), name.c_str());
+        ioc_.run();
+      });
+    }
     ioc_.run();
     for (auto& t : threads) t.join();
   }

@@ -1,5 +1,6 @@
 #include "observability/logger.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -109,7 +110,10 @@ std::string LogLine::Finish() && {
 }
 
 Logger::Logger(int fd, LogLevel min_level, std::size_t queue_capacity)
-    : fd_(fd), min_level_(min_level), capacity_(queue_capacity), writer_([this] { Run(); }) {}
+    : fd_(fd), min_level_(min_level), capacity_(queue_capacity), writer_([this] {
+        pthread_setname_np(pthread_self(), "rr-log");
+        Run();
+      }) {}
 
 Logger::~Logger() {
   {

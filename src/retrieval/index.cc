@@ -11,6 +11,7 @@
 
 #include "core/crypto.h"
 #include "core/version.h"
+#include "retrieval/caching_retriever.h"
 #include "retrieval/lexical_retriever.h"
 
 namespace recipe_rag::retrieval {
@@ -119,7 +120,8 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
   return m;
 }
 
-core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir) {
+core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
+                                                           const LoadOptions& options) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return core::Error::NotFound("no index directory (build it with `recipe-rag index build`)");
@@ -155,7 +157,12 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir) 
   auto index = std::make_shared<LoadedIndex>();
   index->manifest = std::move(*manifest);
   index->recipes = std::move(corpus->recipes);
-  index->retriever = std::make_unique<LexicalRetriever>(std::move(*lexicon), std::move(*lexical));
+  std::unique_ptr<Retriever> retriever =
+      std::make_unique<LexicalRetriever>(std::move(*lexicon), std::move(*lexical));
+  if (options.cache_entries > 0) {
+    retriever = std::make_unique<CachingRetriever>(std::move(retriever), options.cache_entries);
+  }
+  index->retriever = std::move(retriever);
   return std::shared_ptr<const LoadedIndex>(std::move(index));
 }
 

@@ -42,6 +42,10 @@ struct LoadedIndex {
 // Reads the manifest, verifies every file's checksum, loads recipes and opens the search
 // structures. NotFound when there is no index; DataLoss when it is corrupt or incompatible
 // (the message says why, without the directory's path).
-core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const std::filesystem::path& dir);
+struct LoadOptions {
+  std::size_t cache_entries = 10'000;  // answers remembered per index; 0 disables the cache
+};
+core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const std::filesystem::path& dir,
+                                                           const LoadOptions& options = {});
 
 }  // namespace recipe_rag::retrieval

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,12 @@ class Retriever {
   // The best matches, best first, at most top_k; empty when nothing matches.
   // Safe from many threads. Internal on an index read error.
   virtual core::Result<std::vector<Hit>> Search(const Query& query) const = 0;
+
+  // The answer Search() would give, when it is at hand without searching (a cache hit);
+  // nullopt otherwise. Cheap and non-blocking: callers use it on I/O threads.
+  virtual std::optional<std::vector<Hit>> Cached(const Query& /*query*/) const {
+    return std::nullopt;
+  }
 };
 
 }  // namespace recipe_rag::retrieval

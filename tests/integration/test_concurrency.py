@@ -43,8 +43,9 @@ class ConcurrentSearchTest(harness.ServerCase):
 
 
 class OverloadTest(harness.ServerCase):
-    # One search worker and a queue of one: a burst must overflow it.
-    server_env = {"RECIPE_RAG__SEARCH__WORKERS": "1", "RECIPE_RAG__SEARCH__QUEUE_CAPACITY": "1"}
+    # One search worker, a queue of one and no answer cache: a burst must overflow it.
+    server_env = {"RECIPE_RAG__SEARCH__WORKERS": "1", "RECIPE_RAG__SEARCH__QUEUE_CAPACITY": "1",
+                  "RECIPE_RAG__SEARCH__CACHE_ENTRIES": "0"}
 
     def test_full_queue_answers_503_with_retry_after(self):
         def one(_):

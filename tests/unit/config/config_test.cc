@@ -56,7 +56,7 @@ class ConfigTest : public ::testing::Test {
   }
 
   std::filesystem::path Write(const std::string& name, const std::string& text) {
-    const auto path = dir_ / name;
+    auto path = dir_ / name;
     std::ofstream out(path, std::ios::binary);
     out << text;
     return path;

@@ -337,6 +337,7 @@ TEST(LoggerTest, LinesFromManyThreadsNeverInterleave) {
   ASSERT_GE(file.fd(), 0);
   Logger logger(file.fd(), LogLevel::kInfo);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&logger, t] {
       for (int i = 0; i < kPerThread; ++i) {
