@@ -6,6 +6,9 @@ LISTEN ?= 127.0.0.1:8080
 BIN := build/release/recipe-rag
 INDEX := var/index
 TOKEN := var/dev-token
+# ccache keys on paths relative to the checkout, so a fresh clone reuses earlier builds.
+export CCACHE_BASEDIR := $(CURDIR)
+
 SOURCES = $(shell git ls-files 'src/*.h' 'src/*.cc' 'tests/*.h' 'tests/*.cc' 2>/dev/null || find src tests -name '*.h' -o -name '*.cc')
 
 .PHONY: help setup build run test test-release test-asan bench fmt lint clean

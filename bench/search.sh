@@ -28,6 +28,10 @@ for v in DURATION CONNS SKIP_PEER SKIP_BUILD ONLY_PEER STRICT WARMUP PEER_PORT R
     if [[ "${!v}" =~ ^[A-Za-z0-9_./:+-]*$ ]]; then cmd_env+=("$v=${!v}"); else cmd_env+=("$v=\"${!v}\""); fi
   fi
 done
+# the server's own configuration overrides, which it inherits (e.g. the answer cache)
+while IFS='=' read -r name value; do
+  [[ -n "$name" ]] && cmd_env+=("$name=$value")
+done < <(env | grep -E '^RECIPE_RAG__[A-Z0-9_]+=' | sort)
 
 SHARED="${SHARED:-$ROOT/../shared}"
 DURATION="${DURATION:-10}"

@@ -127,19 +127,14 @@ void Service::Tools(const http::Request&, http::Respond respond) {
 }
 
 void Service::ToolsCall(const http::Request& request, http::Respond respond) {
-  if (!IsJsonContentType(request.FindHeader("Content-Type"))) {
-    respond(http::Response::Error(415, "unsupported_media_type",
-                                  "Content-Type must be application/json"));
-    return;
-  }
-  auto body = ParseJsonBody(request.body);
-  if (!body.ok()) return respond(ErrorResponse(body.error()));
-  auto query = ValidateToolCall(*body, options_.max_query_chars);
-  if (!query.ok()) return respond(ErrorResponse(query.error()));
-  RunSearch(std::move(*query), Shape::kToolCall, request.request_id, std::move(respond));
+  HandleSearch(request, Shape::kToolCall, std::move(respond));
 }
 
 void Service::Search(const http::Request& request, http::Respond respond) {
+  HandleSearch(request, Shape::kFullRecords, std::move(respond));
+}
+
+void Service::HandleSearch(const http::Request& request, Shape shape, http::Respond respond) {
   if (!IsJsonContentType(request.FindHeader("Content-Type"))) {
     respond(http::Response::Error(415, "unsupported_media_type",
                                   "Content-Type must be application/json"));
@@ -147,9 +142,10 @@ void Service::Search(const http::Request& request, http::Respond respond) {
   }
   auto body = ParseJsonBody(request.body);
   if (!body.ok()) return respond(ErrorResponse(body.error()));
-  auto query = ValidateSearch(*body, options_.max_query_chars);
+  auto query = shape == Shape::kToolCall ? ValidateToolCall(*body, options_.max_query_chars)
+                                         : ValidateSearch(*body, options_.max_query_chars);
   if (!query.ok()) return respond(ErrorResponse(query.error()));
-  RunSearch(std::move(*query), Shape::kFullRecords, request.request_id, std::move(respond));
+  RunSearch(std::move(*query), shape, request.request_id, std::move(respond));
 }
 
 http::Response Service::SearchResponse(const retrieval::LoadedIndex& index,

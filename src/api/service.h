@@ -51,6 +51,8 @@ class Service : public http::Handler {
   void Search(const http::Request&, http::Respond);
 
   enum class Shape { kToolCall, kFullRecords };
+  // Content-Type, JSON and schema checks for the shape's endpoint, then RunSearch.
+  void HandleSearch(const http::Request& request, Shape shape, http::Respond respond);
   // Validated query → search on the pool → response in the given shape.
   void RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
                  http::Respond respond);
