@@ -38,7 +38,7 @@ Service::Service(ServiceOptions options, const auth::TokenStore& tokens, core::W
       pool_(pool),
       readiness_(readiness),
       logger_(logger) {
-  auto bind = [this](void (Service::*fn)(const http::Request&, http::Respond)) {
+  auto bind = [this](void (Service::*fn)(const http::Request&, http::Respond&&)) {
     return [this, fn](const http::Request& r, http::Respond respond) {
       (this->*fn)(r, std::move(respond));
     };
@@ -83,11 +83,11 @@ void Service::Handle(const http::Request& request, http::Respond respond) {
   });
 }
 
-void Service::Healthz(const http::Request&, http::Respond respond) {
+void Service::Healthz(const http::Request&, http::Respond&& respond) {
   respond(http::Response::Json(200, R"({"status":"ok"})"));
 }
 
-void Service::Readyz(const http::Request&, http::Respond respond) {
+void Service::Readyz(const http::Request&, http::Respond&& respond) {
   const auto problem = readiness_.Problem();
   if (problem.empty()) {
     auto index = index_.load();
@@ -101,7 +101,7 @@ void Service::Readyz(const http::Request&, http::Respond respond) {
   respond(std::move(r));
 }
 
-void Service::Version(const http::Request&, http::Respond respond) {
+void Service::Version(const http::Request&, http::Respond&& respond) {
   json index = nullptr;
   if (auto loaded = index_.load()) {
     const auto& m = loaded->manifest;
@@ -119,22 +119,22 @@ void Service::Version(const http::Request&, http::Respond respond) {
                                           {"config_sha256", options_.config_sha256}})));
 }
 
-void Service::Tools(const http::Request&, http::Respond respond) {
+void Service::Tools(const http::Request&, http::Respond&& respond) {
   static const std::string body = Dump(
       {{"functions", json::array({SearchCorpusDefinition()})},
        {"tools", json::array({{{"type", "function"}, {"function", SearchCorpusDefinition()}}})}});
   respond(http::Response::Json(200, body));
 }
 
-void Service::ToolsCall(const http::Request& request, http::Respond respond) {
+void Service::ToolsCall(const http::Request& request, http::Respond&& respond) {
   HandleSearch(request, Shape::kToolCall, std::move(respond));
 }
 
-void Service::Search(const http::Request& request, http::Respond respond) {
+void Service::Search(const http::Request& request, http::Respond&& respond) {
   HandleSearch(request, Shape::kFullRecords, std::move(respond));
 }
 
-void Service::HandleSearch(const http::Request& request, Shape shape, http::Respond respond) {
+void Service::HandleSearch(const http::Request& request, Shape shape, http::Respond&& respond) {
   if (!IsJsonContentType(request.FindHeader("Content-Type"))) {
     respond(http::Response::Error(415, "unsupported_media_type",
                                   "Content-Type must be application/json"));

@@ -43,16 +43,16 @@ class Service : public http::Handler {
   }
 
  private:
-  void Healthz(const http::Request&, http::Respond);
-  void Readyz(const http::Request&, http::Respond);
-  void Version(const http::Request&, http::Respond);
-  void Tools(const http::Request&, http::Respond);
-  void ToolsCall(const http::Request&, http::Respond);
-  void Search(const http::Request&, http::Respond);
+  void Healthz(const http::Request&, http::Respond&&);
+  void Readyz(const http::Request&, http::Respond&&);
+  void Version(const http::Request&, http::Respond&&);
+  void Tools(const http::Request&, http::Respond&&);
+  void ToolsCall(const http::Request&, http::Respond&&);
+  void Search(const http::Request&, http::Respond&&);
 
   enum class Shape { kToolCall, kFullRecords };
   // Content-Type, JSON and schema checks for the shape's endpoint, then RunSearch.
-  void HandleSearch(const http::Request& request, Shape shape, http::Respond respond);
+  void HandleSearch(const http::Request& request, Shape shape, http::Respond&& respond);
   // Validated query → search on the pool → response in the given shape.
   void RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
                  http::Respond respond);

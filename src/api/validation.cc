@@ -53,17 +53,17 @@ core::Result<std::vector<std::string>> StringList(const json& obj, std::string_v
                                                   const std::string& param) {
   const auto it = obj.find(key);
   if (it == obj.end()) return std::vector<std::string>{};
-  const auto problem = "must be an array of at most " + std::to_string(kMaxFilterValues) +
-                       " non-empty strings of at most " + std::to_string(kMaxFilterValueChars) +
-                       " characters";
+  const std::string message = param + " must be an array of at most " +
+                              std::to_string(kMaxFilterValues) + " non-empty strings of at most " +
+                              std::to_string(kMaxFilterValueChars) + " characters";
   if (!it->is_array() || it->size() > kMaxFilterValues)
-    return Error::FailedPrecondition(param + " " + problem, param);
+    return Error::FailedPrecondition(message, param);
   std::vector<std::string> out;
   for (const auto& v : *it) {
-    if (!v.is_string()) return Error::FailedPrecondition(param + " " + problem, param);
+    if (!v.is_string()) return Error::FailedPrecondition(message, param);
     const auto text = core::Trim(v.get_ref<const std::string&>());
     if (text.empty() || core::Utf8Length(text) > kMaxFilterValueChars) {
-      return Error::FailedPrecondition(param + " " + problem, param);
+      return Error::FailedPrecondition(message, param);
     }
     out.emplace_back(text);
   }

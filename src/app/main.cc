@@ -15,7 +15,7 @@ void AddConfigFlags(CLI::App* cmd, recipe_rag::app::ConfigFlags& flags) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   using namespace recipe_rag::app;
   CLI::App app{"recipe-rag: recipe search and grounded answers over HTTP"};
   app.set_version_flag("--version", std::string("recipe-rag ") + recipe_rag::core::kVersion + " (" +
@@ -84,4 +84,17 @@ int main(int argc, char** argv) {
   if (token_new->parsed()) return TokenNew();
   if (check_cmd->parsed()) return ConfigCheck(config_flags);
   return 2;
+}
+
+int main(int argc, char** argv) {
+  // Subcommands report expected failures as exit codes; this is the last resort for a bug
+  // or an exhausted machine (std::bad_alloc), so it never ends in std::terminate.
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "recipe-rag: unexpected error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "recipe-rag: unexpected error\n";
+  }
+  return 1;
 }

@@ -42,7 +42,8 @@ Setter IntSetter(Get get, std::int64_t lo, std::int64_t hi) {
 }
 
 template <class Get>
-Setter StringSetter(Get get, std::function<std::string(const std::string&)> check = nullptr) {
+Setter StringSetter(Get get,
+                    const std::function<std::string(const std::string&)>& check = nullptr) {
   return [get, check](const toml::node& n, Config& c) -> std::string {
     const auto v = n.value_exact<std::string>();
     if (!v) return "must be a string";
@@ -187,7 +188,8 @@ void Apply(const toml::table& doc, std::string_view origin, Config& config,
         continue;
       }
       if (auto problem = field->set(node, config); !problem.empty()) {
-        problems.push_back(std::string(origin) + ": " + path + ": " + problem);
+        problems.push_back(
+            std::string(origin).append(": ").append(path).append(": ").append(problem));
       }
     }
   }

@@ -25,9 +25,10 @@ std::string ManifestToJson(const Manifest& m) {
 
 core::Result<Manifest> ReadManifest(const std::filesystem::path& dir) {
   std::ifstream in(dir / "manifest.json", std::ios::binary);
-  if (!in)
+  if (!in) {
     return core::Error::NotFound(
         "index has no manifest.json (build it with `recipe-rag index build`)");
+  }
   std::stringstream text;
   text << in.rdbuf();
   const auto j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);

@@ -136,6 +136,7 @@ namespace {
 // One word or phrase as a query: the stemmed term, or an exact phrase of them.
 Xapian::Query WordsQuery(const std::vector<std::string>& words, const Xapian::Stem& stem) {
   std::vector<Xapian::Query> parts;
+  parts.reserve(words.size());
   for (const auto& w : words) parts.emplace_back(Term("Z", stem(w)));
   if (parts.size() == 1) return parts.front();
   return Xapian::Query(Xapian::Query::OP_PHRASE, parts.begin(), parts.end(),
