@@ -1,0 +1,112 @@
+#include "corpus/diet.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "corpus/loader.h"
+
+namespace recipe_rag::corpus {
+namespace {
+
+Recipe Make(std::string title, std::vector<std::string> ingredients,
+            std::vector<std::string> tags = {}) {
+  Recipe r;
+  r.id = "t-1";
+  r.title = std::move(title);
+  r.ingredients = std::move(ingredients);
+  r.tags = std::move(tags);
+  return r;
+}
+
+TEST(DietTest, PlainVegetableRecipeIsVegetarian) {
+  EXPECT_TRUE(
+      IsVegetarian(Make("Macaroni with Cheese", {"1/2 cup macaroni", "1 cup grated cheese"})));
+}
+
+TEST(DietTest, MeatFishAndFowlInIngredientsAreNot) {
+  EXPECT_FALSE(IsVegetarian(Make("Macaroni Pie", {"1/4 lb. macaroni", "2 slices of ham"})));
+  EXPECT_FALSE(IsVegetarian(Make("Croquettes", {"1 cup macaroni", "12 oysters"})));
+  EXPECT_FALSE(IsVegetarian(Make("Pie", {"1 fowl", "pastry"})));
+  EXPECT_FALSE(IsVegetarian(Make("Jelly", {"1 oz. gelatine", "sugar"})));
+  EXPECT_FALSE(IsVegetarian(Make("Pudding", {"1/2 lb. suet", "flour"})));
+}
+
+TEST(DietTest, PluralsAreCaught) {
+  EXPECT_FALSE(IsVegetarian(Make("Toast", {"6 anchovies", "butter"})));
+  EXPECT_FALSE(IsVegetarian(Make("Stew", {"2 kidneys", "onions"})));
+}
+
+TEST(DietTest, TitleNamingMeatIsNotVegetarianOutsideTheVegetarianBook) {
+  EXPECT_FALSE(IsVegetarian(Make("Beef Stew", {"2 lbs. round", "4 potatoes"})));
+}
+
+TEST(DietTest, MeatStockCountsUnlessFromTheVegetarianBook) {
+  EXPECT_FALSE(IsVegetarian(Make("Macaroni Soup", {"1 quart brown soup stock", "macaroni"})));
+  EXPECT_TRUE(
+      IsVegetarian(Make("Nut Noodle Soup", {"1 quart soup stock", "noodles"}, {"Vegetarian"})));
+  EXPECT_TRUE(IsVegetarian(Make("Soup", {"1 quart vegetable stock", "rice"})));
+}
+
+TEST(DietTest, PeriodWordsThatOnlyLookLikeMeatAreAllowed) {
+  EXPECT_TRUE(IsVegetarian(Make("Nut Roast", {"1 cup walnut meats", "bread crumbs"})));
+  EXPECT_TRUE(
+      IsVegetarian(Make("Fried Vegetable Marrow", {"1 vegetable marrow", "egg", "bread crumbs"})));
+  EXPECT_TRUE(IsVegetarian(Make("Salsify", {"1 bunch vegetable oysters", "butter"})));
+  EXPECT_TRUE(IsVegetarian(Make("Bean Salad", {"1 cup kidney beans", "oil"})));
+}
+
+TEST(DietTest, VegetarianBookSubstitutesKeepTheirMeatNames) {
+  EXPECT_TRUE(
+      IsVegetarian(Make("Mock Chicken Pie", {"2 cups nut meat", "pastry"}, {"Vegetarian"})));
+  EXPECT_TRUE(IsVegetarian(Make("Nut Forcemeat", {"1 cup nuts", "bread"}, {"Vegetarian"})));
+}
+
+TEST(DietTest, VegetarianBookIngredientLinesAreStillChecked) {
+  EXPECT_FALSE(IsVegetarian(Make("Jelly", {"1 oz. gelatine", "fruit juice"}, {"Vegetarian"})));
+}
+
+TEST(DietTest, ClassifyDietsListsOnlyKnownDiets) {
+  const auto diets = ClassifyDiets(Make("Rice Pudding", {"1/2 cup rice", "1 quart milk"}));
+  ASSERT_EQ(diets.size(), 1u);
+  EXPECT_EQ(diets[0], kVegetarian);
+  EXPECT_TRUE(ClassifyDiets(Make("Roast Beef", {"beef"})).empty());
+  for (const auto d : KnownDiets()) EXPECT_FALSE(d.empty());
+}
+
+TEST(DietTest, BundledCorpusMeatChaptersAreAlmostAllMeat) {
+  LoadOptions options;
+  options.require_instructions = false;
+  auto corpus = LoadCorpusFile(RECIPE_RAG_SOURCE_DIR "/data/recipes/recipe_data.json", options);
+  ASSERT_TRUE(corpus.ok()) << corpus.error().message;
+  int vegetarian = 0;
+  int meat_chapter = 0;
+  int meat_chapter_vegetarian = 0;
+  std::map<std::string, bool> verdict;
+  for (const auto& r : corpus->recipes) {
+    const bool veg = IsVegetarian(r);
+    verdict[r.id] = veg;
+    vegetarian += veg;
+    for (const auto& tag : r.tags) {
+      if (tag == "Beef" || tag == "Pork" || tag == "Veal" || tag == "Poultry" || tag == "Game" ||
+          tag == "Fish") {
+        ++meat_chapter;
+        meat_chapter_vegetarian += veg;
+        break;
+      }
+    }
+  }
+  EXPECT_GT(vegetarian, 800);
+  EXPECT_LT(vegetarian, 2000);
+  // Side dishes printed in meat chapters (Yorkshire pudding, dumplings) are vegetarian; the
+  // dishes themselves are not. Cecils (farmer-0271) list their beef only in the method.
+  EXPECT_LT(meat_chapter_vegetarian * 20, meat_chapter)
+      << meat_chapter_vegetarian << " of " << meat_chapter;
+  EXPECT_TRUE(verdict.at("farmer-0267"));   // Yorkshire Pudding: milk, flour, eggs
+  EXPECT_FALSE(verdict.at("farmer-0265"));  // Beefsteak à la Henriette
+  EXPECT_FALSE(verdict.at("beeton-0996"));  // To Dress Wheatears (a bird)
+  EXPECT_TRUE(verdict.at("fulton-0183"));   // Spaghetti in Tomato Sauce
+}
+
+}  // namespace
+}  // namespace recipe_rag::corpus
