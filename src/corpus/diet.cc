@@ -202,10 +202,35 @@ bool HasTag(const Recipe& r, std::string_view tag) {
   });
 }
 
+// Food groups for the "free" diets (singular words; Normalise folds plurals).
+constexpr std::string_view kEggWords[] = {"egg", "yolk", "mayonnaise", "meringue"};
+constexpr std::string_view kEggAllow[] = {"egg plant"};
+constexpr std::string_view kNutWords[] = {
+    "nut",    "almond", "walnut",  "pecan",  "hazelnut",  "filbert", "chestnut", "pistachio",
+    "peanut", "cashew", "hickory", "brazil", "butternut", "praline", "marzipan", "macaroon"};
+constexpr std::string_view kNutAllow[] = {"butternut squash"};
+constexpr std::string_view kDairyWords[] = {
+    "milk",   "cream",   "butter", "cheese",  "buttermilk", "curd",    "whey",
+    "yogurt", "yoghurt", "ghee",   "custard", "parmesan",   "gruyere", "cheddar"};
+constexpr std::string_view kDairyAllow[] = {"cream of tartar", "cocoanut milk", "coconut milk",
+                                            "nut butter",      "peanut butter", "almond milk",
+                                            "nut milk",        "nut cream",     "almond butter",
+                                            "cocoa butter",    "butter bean",   "cocoanut cream"};
+
+template <std::size_t N, std::size_t M>
+bool ContainsAnyOf(std::string text, const std::string_view (&words)[N],
+                   const std::string_view (&allowed)[M]) {
+  for (auto phrase : allowed) Blank(text, phrase);
+  for (auto word : words) {
+    if (Contains(text, word)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 const std::vector<std::string_view>& KnownDiets() {
-  static const std::vector<std::string_view> diets = {kVegetarian};
+  static const std::vector<std::string_view> diets = {kVegetarian, kEggFree, kNutFree, kDairyFree};
   return diets;
 }
 
@@ -232,6 +257,11 @@ bool IsVegetarian(const Recipe& recipe) {
 std::vector<std::string_view> ClassifyDiets(const Recipe& recipe) {
   std::vector<std::string_view> out;
   if (IsVegetarian(recipe)) out.push_back(kVegetarian);
+  std::string text;
+  for (const auto& line : recipe.ingredients) text += Normalise(line);
+  if (!ContainsAnyOf(text, kEggWords, kEggAllow)) out.push_back(kEggFree);
+  if (!ContainsAnyOf(text, kNutWords, kNutAllow)) out.push_back(kNutFree);
+  if (!ContainsAnyOf(text, kDairyWords, kDairyAllow)) out.push_back(kDairyFree);
   return out;
 }
 

@@ -15,8 +15,13 @@
 
 namespace recipe_rag::corpus {
 
-// Diet names understood by filters ("vegetarian").
+// Diet names understood by filters. Besides vegetarian, the "free" diets exclude one food
+// group by its ingredient lines: eggs (not "egg plant"), nuts (not nutmeg or cocoanut) and
+// dairy (not "cream of tartar", "cocoanut milk" or "nut butter").
 inline constexpr std::string_view kVegetarian = "vegetarian";
+inline constexpr std::string_view kEggFree = "egg_free";
+inline constexpr std::string_view kNutFree = "nut_free";
+inline constexpr std::string_view kDairyFree = "dairy_free";
 const std::vector<std::string_view>& KnownDiets();
 
 // The diets `recipe` suits, from KnownDiets().

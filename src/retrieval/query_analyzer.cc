@@ -3,6 +3,7 @@
 #include <xapian.h>
 
 #include <algorithm>
+#include <array>
 #include <iterator>
 
 namespace recipe_rag::retrieval {
@@ -10,25 +11,40 @@ namespace {
 
 // English function words plus words that say "recipe" without saying which one.
 constexpr std::string_view kStopwords[] = {
-    "a",     "about",  "an",     "and",    "any",     "are",  "as",   "at",    "be",        "can",
-    "dish",  "dishes", "do",     "for",    "from",    "give", "good", "have",  "how",       "i",
-    "idea",  "ideas",  "in",     "is",     "it",      "make", "me",   "my",    "need",      "of",
-    "on",    "or",     "please", "recipe", "recipes", "show", "so",   "some",  "something", "that",
-    "the",   "there",  "this",   "to",     "using",   "want", "what", "whats", "which",     "with",
-    "would", "you",    "your",   "cook",   "cooking", "find", "made"};
+    "a",    "about",   "an",        "and",     "any",  "are",    "as",     "at",      "be",
+    "can",  "dish",    "dishes",    "do",      "for",  "from",   "give",   "good",    "have",
+    "how",  "i",       "idea",      "ideas",   "in",   "is",     "it",     "make",    "me",
+    "my",   "need",    "of",        "on",      "or",   "please", "recipe", "recipes", "show",
+    "so",   "some",    "something", "that",    "the",  "there",  "this",   "to",      "using",
+    "want", "without", "no",        "non",     "what", "whats",  "which",  "with",    "would",
+    "you",  "your",    "cook",      "cooking", "find", "made"};
 
 bool IsStopword(std::string_view w) {
   return std::find(std::begin(kStopwords), std::end(kStopwords), w) != std::end(kStopwords);
 }
 
-// Words that ask for a diet; they stay in the query as words too (they match tags such as
-// "Vegetarian"), and become a filter every result must pass.
-struct DietWord {
-  std::string_view word;
+// Phrases that ask for a diet, matched as consecutive words; each becomes a filter every
+// result must pass. `keep` leaves the words in the query too: "vegetarian" also matches the
+// vegetarian cookbook's tag, while "without eggs" must not search for eggs.
+struct DietPhrase {
+  std::array<std::string_view, 2> words;  // second empty for one-word phrases
   std::string_view diet;
+  bool keep;
 };
-constexpr DietWord kDietWords[] = {
-    {"vegetarian", "vegetarian"}, {"veggie", "vegetarian"}, {"meatless", "vegetarian"}};
+constexpr DietPhrase kDietPhrases[] = {
+    {{"vegetarian", ""}, "vegetarian", true},   {{"veggie", ""}, "vegetarian", true},
+    {{"meatless", ""}, "vegetarian", false},    {{"meat", "free"}, "vegetarian", false},
+    {{"without", "meat"}, "vegetarian", false}, {{"no", "meat"}, "vegetarian", false},
+    {{"without", "egg"}, "egg_free", false},    {{"without", "eggs"}, "egg_free", false},
+    {{"no", "egg"}, "egg_free", false},         {{"no", "eggs"}, "egg_free", false},
+    {{"egg", "free"}, "egg_free", false},       {{"eggless", ""}, "egg_free", false},
+    {{"without", "nuts"}, "nut_free", false},   {{"without", "nut"}, "nut_free", false},
+    {{"no", "nuts"}, "nut_free", false},        {{"no", "nut"}, "nut_free", false},
+    {{"nut", "free"}, "nut_free", false},       {{"dairy", "free"}, "dairy_free", false},
+    {{"no", "dairy"}, "dairy_free", false},     {{"without", "dairy"}, "dairy_free", false},
+    {{"non", "dairy"}, "dairy_free", false},    {{"lactose", "free"}, "dairy_free", false},
+    {{"without", "milk"}, "dairy_free", false}, {{"no", "milk"}, "dairy_free", false},
+};
 
 void AddDiet(std::vector<std::string>& diets, std::string_view diet) {
   if (std::find(diets.begin(), diets.end(), diet) == diets.end()) diets.emplace_back(diet);
@@ -57,16 +73,28 @@ std::vector<std::string> SplitWords(std::string_view text) {
 
 AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
   AnalyzedQuery out;
-  const auto words = SplitWords(text);
-  for (std::size_t w = 0; w < words.size(); ++w) {
-    for (const auto& d : kDietWords) {
-      if (words[w] == d.word) AddDiet(out.diets, d.diet);
+  std::vector<std::string> words;
+  for (auto& w : SplitWords(text)) {
+    bool consumed = false;
+    if (!words.empty()) {
+      for (const auto& d : kDietPhrases) {
+        if (!d.words[1].empty() && words.back() == d.words[0] && w == d.words[1]) {
+          AddDiet(out.diets, d.diet);
+          if (!d.keep) words.pop_back();
+          consumed = !d.keep;
+          break;
+        }
+      }
     }
-    // "meat free", "meat-free", "without meat", "no meat"
-    if (words[w] == "meat" && ((w + 1 < words.size() && words[w + 1] == "free") ||
-                               (w > 0 && (words[w - 1] == "without" || words[w - 1] == "no")))) {
-      AddDiet(out.diets, "vegetarian");
+    if (consumed) continue;
+    for (const auto& d : kDietPhrases) {
+      if (d.words[1].empty() && w == d.words[0]) {
+        AddDiet(out.diets, d.diet);
+        consumed = !d.keep;
+        break;
+      }
     }
+    if (!consumed) words.push_back(std::move(w));
   }
   std::size_t i = 0;
   while (i < words.size()) {

@@ -97,6 +97,22 @@ class ToolCallTest(ServerCase):
         doc = assert_tool_result(self, call(self.server, {"query": "xylophone quantum blockchain"}), n=0)
         self.assertRegex(doc["generated_response"], re.compile(r"\bno\b.*\brecipes?\b", re.IGNORECASE | re.DOTALL))
 
+    def test_stated_exclusions_hold_for_every_result(self):
+        # "without eggs", "no nuts", "dairy-free": each result's ingredient lines are free of them.
+        cases = [
+            ("cake without eggs", r"eggs?|yolks?"),
+            ("cookies with no nuts", r"nuts?|almonds?|walnuts?|pecans?|peanuts?|chestnuts?|hazelnuts?|filberts?"),
+            ("dairy-free pudding", r"milk|cream|butter|cheese"),
+        ]
+        records = corpus()
+        for query, forbidden in cases:
+            doc = assert_tool_result(self, call(self.server, {"query": query, "top_k": 10}))
+            self.assertGreater(len(doc["recipes"]), 0, query)
+            for r in doc["recipes"]:
+                lines = [re.sub(r"cream of tartar|nut ?butter|cocoanut milk|coconut milk|egg ?plant", "", l,
+                                flags=re.IGNORECASE) for l in records[r["id"]]["ingredients"]]
+                self.assertFalse(harness.has_word(lines, forbidden), f"{query}: {r['id']} {r['title']}")
+
     def test_tool_listing(self):
         status, headers, doc = self.server.json("GET", "/v1/tools")
         self.assertEqual(status, 200, doc)

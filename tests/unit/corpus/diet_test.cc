@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "corpus/loader.h"
@@ -66,11 +67,12 @@ TEST(DietTest, VegetarianBookIngredientLinesAreStillChecked) {
   EXPECT_FALSE(IsVegetarian(Make("Jelly", {"1 oz. gelatine", "fruit juice"}, {"Vegetarian"})));
 }
 
-TEST(DietTest, ClassifyDietsListsOnlyKnownDiets) {
-  const auto diets = ClassifyDiets(Make("Rice Pudding", {"1/2 cup rice", "1 quart milk"}));
-  ASSERT_EQ(diets.size(), 1u);
-  EXPECT_EQ(diets[0], kVegetarian);
-  EXPECT_TRUE(ClassifyDiets(Make("Roast Beef", {"beef"})).empty());
+TEST(DietTest, ClassifyDietsListsEveryDietTheRecipeSuits) {
+  using V = std::vector<std::string_view>;
+  EXPECT_EQ(ClassifyDiets(Make("Rice Pudding", {"1/2 cup rice", "1 quart milk"})),
+            (V{kVegetarian, kEggFree, kNutFree}));
+  EXPECT_EQ(ClassifyDiets(Make("Roast Beef", {"beef", "salt"})),
+            (V{kEggFree, kNutFree, kDairyFree}));
   for (const auto d : KnownDiets()) EXPECT_FALSE(d.empty());
 }
 
@@ -106,6 +108,55 @@ TEST(DietTest, BundledCorpusMeatChaptersAreAlmostAllMeat) {
   EXPECT_FALSE(verdict.at("farmer-0265"));  // Beefsteak à la Henriette
   EXPECT_FALSE(verdict.at("beeton-0996"));  // To Dress Wheatears (a bird)
   EXPECT_TRUE(verdict.at("fulton-0183"));   // Spaghetti in Tomato Sauce
+}
+
+}  // namespace
+}  // namespace recipe_rag::corpus
+
+namespace recipe_rag::corpus {
+namespace {
+
+bool Suits(const Recipe& r, std::string_view diet) {
+  const auto diets = ClassifyDiets(r);
+  return std::find(diets.begin(), diets.end(), diet) != diets.end();
+}
+
+TEST(FreeDietTest, EggFreeExcludesEggsAndYolksButNotEggPlant) {
+  EXPECT_FALSE(Suits(Make("Sponge Cake", {"3 eggs", "1 cup sugar"}), kEggFree));
+  EXPECT_FALSE(Suits(Make("Sauce", {"Yolks 2 eggs"}), kEggFree));
+  EXPECT_FALSE(Suits(Make("Sauce", {"yolk of 1"}), kEggFree));
+  EXPECT_TRUE(Suits(Make("Stuffed Egg Plant", {"1 egg plant", "bread crumbs"}), kEggFree));
+  EXPECT_TRUE(Suits(Make("Shortbread", {"1 cup butter", "2 cups flour"}), kEggFree));
+}
+
+TEST(FreeDietTest, NutFreeExcludesNutsButNotNutmegOrCocoanut) {
+  EXPECT_FALSE(Suits(Make("Cake", {"1/2 cup chopped walnuts"}), kNutFree));
+  EXPECT_FALSE(Suits(Make("Roast", {"2 cups nut meat"}), kNutFree));
+  EXPECT_FALSE(Suits(Make("Cakes", {"1/4 lb. almonds"}), kNutFree));
+  EXPECT_TRUE(
+      Suits(Make("Custard", {"1 quart milk", "grated nutmeg", "grated cocoanut"}), kNutFree));
+}
+
+TEST(FreeDietTest, DairyFreeExcludesMilkButterCheeseButNotCreamOfTartar) {
+  EXPECT_FALSE(Suits(Make("Scones", {"2 tablespoons butter"}), kDairyFree));
+  EXPECT_FALSE(Suits(Make("Pudding", {"1 pint milk"}), kDairyFree));
+  EXPECT_FALSE(Suits(Make("Toast", {"grated cheese"}), kDairyFree));
+  EXPECT_TRUE(
+      Suits(Make("Biscuits", {"2 cups flour", "1 teaspoon cream of tartar", "water"}), kDairyFree));
+  EXPECT_TRUE(Suits(Make("Nut Loaf", {"1 cup nut butter", "cocoanut milk"}), kDairyFree));
+}
+
+TEST(FreeDietTest, EveryKnownDietIsClassifiedSomewhereInTheBundledCorpus) {
+  LoadOptions options;
+  options.require_instructions = false;
+  auto corpus = LoadCorpusFile(RECIPE_RAG_SOURCE_DIR "/data/recipes/recipe_data.json", options);
+  ASSERT_TRUE(corpus.ok()) << corpus.error().message;
+  for (const auto diet : KnownDiets()) {
+    int suits = 0;
+    for (const auto& r : corpus->recipes) suits += Suits(r, diet);
+    EXPECT_GT(suits, 100) << diet;
+    EXPECT_LT(suits, 2600) << diet;
+  }
 }
 
 }  // namespace

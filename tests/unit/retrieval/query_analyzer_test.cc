@@ -146,3 +146,49 @@ TEST_F(QueryAnalyzerTest, UnknownWordsAreKeptWithoutExpansions) {
 
 }  // namespace
 }  // namespace recipe_rag::retrieval
+
+namespace recipe_rag::retrieval {
+namespace {
+
+std::vector<std::string> ConceptTexts(const AnalyzedQuery& q) {
+  std::vector<std::string> out;
+  for (const auto& c : q.concepts) out.push_back(c.text);
+  return out;
+}
+
+TEST(DietIntentTest, NegatedFoodBecomesAFilterAndIsNotSearchedFor) {
+  const Lexicon lexicon;
+  const QueryAnalyzer analyzer(lexicon);
+  const auto q = analyzer.Analyze("cake without eggs");
+  EXPECT_EQ(q.diets, std::vector<std::string>{"egg_free"});
+  EXPECT_EQ(ConceptTexts(q), std::vector<std::string>{"cake"});
+}
+
+TEST(DietIntentTest, RecognisesEachPhrasing) {
+  const Lexicon lexicon;
+  const QueryAnalyzer analyzer(lexicon);
+  EXPECT_EQ(analyzer.Analyze("no nuts cookies").diets, std::vector<std::string>{"nut_free"});
+  EXPECT_EQ(analyzer.Analyze("dairy-free pudding").diets, std::vector<std::string>{"dairy_free"});
+  EXPECT_EQ(analyzer.Analyze("eggless sponge").diets, std::vector<std::string>{"egg_free"});
+  EXPECT_EQ(analyzer.Analyze("meat-free pie").diets, std::vector<std::string>{"vegetarian"});
+  EXPECT_EQ(ConceptTexts(analyzer.Analyze("meat-free pie")), std::vector<std::string>{"pie"});
+}
+
+TEST(DietIntentTest, VegetarianStaysAWordToo) {
+  const Lexicon lexicon;
+  const QueryAnalyzer analyzer(lexicon);
+  const auto q = analyzer.Analyze("vegetarian soup without milk");
+  EXPECT_EQ(q.diets, (std::vector<std::string>{"vegetarian", "dairy_free"}));
+  EXPECT_EQ(ConceptTexts(q), (std::vector<std::string>{"vegetarian", "soup"}));
+}
+
+TEST(DietIntentTest, PlainFoodWordsAreNotIntents) {
+  const Lexicon lexicon;
+  const QueryAnalyzer analyzer(lexicon);
+  const auto q = analyzer.Analyze("egg custard with nuts");
+  EXPECT_TRUE(q.diets.empty());
+  EXPECT_EQ(ConceptTexts(q), (std::vector<std::string>{"egg", "custard", "nuts"}));
+}
+
+}  // namespace
+}  // namespace recipe_rag::retrieval
