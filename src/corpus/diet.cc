@@ -8,137 +8,22 @@ namespace {
 
 // Words (singular) that make a recipe non-vegetarian wherever they appear.
 constexpr std::string_view kMeatWords[] = {
-    "meat",
-    "beef",
-    "veal",
-    "mutton",
-    "lamb",
-    "pork",
-    "ham",
-    "bacon",
-    "gammon",
-    "sausage",
-    "steak",
-    "sirloin",
-    "rump",
-    "brisket",
-    "cutlet",
-    "chop",
-    "loin",
-    "tongue",
-    "kidney",
-    "liver",
-    "sweetbread",
-    "tripe",
-    "giblet",
-    "calf",
-    "pig",
-    "ox",
-    "oxtail",
-    "trotter",
-    "venison",
-    "hare",
-    "rabbit",
-    "suet",
-    "lard",
-    "lardoon",
-    "dripping",
-    "gelatine",
-    "gelatin",
-    "isinglass",
-    "rennet",
-    "chicken",
-    "fowl",
-    "capon",
-    "turkey",
-    "duck",
-    "duckling",
-    "goose",
-    "pigeon",
-    "partridge",
-    "pheasant",
-    "grouse",
-    "quail",
-    "woodcock",
-    "snipe",
-    "lark",
-    "plover",
-    "teal",
-    "widgeon",
-    "poultry",
-    "game",
-    "squab",
-    "fish",
-    "salmon",
-    "cod",
-    "codfish",
-    "haddock",
-    "sole",
-    "turbot",
-    "brill",
-    "plaice",
-    "halibut",
-    "eel",
-    "herring",
-    "mackerel",
-    "sardine",
-    "anchovy",
-    "anchovie",
-    "trout",
-    "whiting",
-    "smelt",
-    "sprat",
-    "whitebait",
-    "pike",
-    "carp",
-    "perch",
-    "mullet",
-    "skate",
-    "bloater",
-    "kipper",
-    "tunny",
-    "tuna",
-    "shad",
-    "bass",
-    "flounder",
-    "finnan",
-    "lobster",
-    "crab",
-    "shrimp",
-    "prawn",
-    "oyster",
-    "mussel",
-    "clam",
-    "scallop",
-    "cockle",
-    "crayfish",
-    "caviare",
-    "caviar",
-    "terrapin",
-    "turtle",
-    "roe",
-    "mincemeat",
-    "forcemeat",
-    "marrow",
-    "glaze",
-    "aspic",
-    "consomme",
-    "bouillon",
+    "meat", "beef", "veal", "mutton", "lamb", "pork", "ham", "bacon", "gammon", "sausage", "steak",
+    "sirloin", "rump", "brisket", "cutlet", "chop", "loin", "tongue", "kidney", "liver",
+    "sweetbread", "tripe", "giblet", "calf", "pig", "ox", "oxtail", "trotter", "venison", "hare",
+    "rabbit", "suet", "lard", "lardoon", "dripping", "gelatine", "gelatin", "isinglass", "rennet",
+    "chicken", "fowl", "capon", "turkey", "duck", "duckling", "goose", "pigeon", "partridge",
+    "pheasant", "grouse", "quail", "woodcock", "snipe", "lark", "plover", "teal", "widgeon",
+    "poultry", "game", "squab", "fish", "salmon", "cod", "codfish", "haddock", "sole", "turbot",
+    "brill", "plaice", "halibut", "eel", "herring", "mackerel", "sardine", "anchovy", "anchovie",
+    "trout", "whiting", "smelt", "sprat", "whitebait", "pike", "carp", "perch", "mullet", "skate",
+    "bloater", "kipper", "tunny", "tuna", "shad", "bass", "flounder", "finnan", "lobster", "crab",
+    "shrimp", "prawn", "oyster", "mussel", "clam", "scallop", "cockle", "crayfish", "caviare",
+    "caviar", "terrapin", "turtle", "roe", "mincemeat", "forcemeat", "marrow", "glaze", "aspic",
+    "consomme", "bouillon",
     // compounds and birds that the words above do not catch
-    "beefsteak",
-    "wheatear",
-    "ortolan",
-    "landrail",
-    "blackcock",
-    "moorfowl",
-    "ptarmigan",
-    "fieldfare",
-    "rook",
-    "dotterel",
-    "ruff",
-    "leveret",
-    "boar",
-};
+    "beefsteak", "wheatear", "ortolan", "landrail", "blackcock", "moorfowl", "ptarmigan",
+    "fieldfare", "rook", "dotterel", "ruff", "leveret", "boar"};
 
 // Words that mean meat stock unless the recipe is from a vegetarian cookbook.
 constexpr std::string_view kStockWords[] = {"stock", "broth", "gravy"};
@@ -227,20 +112,21 @@ bool ContainsAnyOf(std::string text, const std::string_view (&words)[N],
   return false;
 }
 
-}  // namespace
-
-const std::vector<std::string_view>& KnownDiets() {
-  static const std::vector<std::string_view> diets = {kVegetarian, kEggFree, kNutFree, kDairyFree};
-  return diets;
+// The recipe's ingredient lines, normalised and concatenated.
+std::string IngredientText(const Recipe& recipe) {
+  std::string text;
+  for (const auto& line : recipe.ingredients) text += Normalise(line);
+  return text;
 }
 
-bool IsVegetarian(const Recipe& recipe) {
+// IsVegetarian() with the ingredient text already normalised.
+bool IsVegetarianIngredients(const Recipe& recipe, const std::string& ingredients) {
   // The vegetarian cookbook names its substitutes after meat ("Mock Chicken Pie", "nut
   // forcemeat") and its "stock" is vegetable stock: there only the ingredient lines are
   // checked, and only for real animal products.
   const bool vegetarian_book = HasTag(recipe, "Vegetarian");
   std::string text = vegetarian_book ? std::string(" ") : Normalise(recipe.title);
-  for (const auto& line : recipe.ingredients) text += Normalise(line);
+  text += ingredients;
   for (auto phrase : kAllowPhrases) Blank(text, phrase);
   for (auto word : kMeatWords) {
     if (vegetarian_book && (word == "meat" || word == "forcemeat" || word == "mincemeat")) continue;
@@ -254,11 +140,21 @@ bool IsVegetarian(const Recipe& recipe) {
   return true;
 }
 
+}  // namespace
+
+const std::vector<std::string_view>& KnownDiets() {
+  static const std::vector<std::string_view> diets = {kVegetarian, kEggFree, kNutFree, kDairyFree};
+  return diets;
+}
+
+bool IsVegetarian(const Recipe& recipe) {
+  return IsVegetarianIngredients(recipe, IngredientText(recipe));
+}
+
 std::vector<std::string_view> ClassifyDiets(const Recipe& recipe) {
   std::vector<std::string_view> out;
-  if (IsVegetarian(recipe)) out.push_back(kVegetarian);
-  std::string text;
-  for (const auto& line : recipe.ingredients) text += Normalise(line);
+  const std::string text = IngredientText(recipe);
+  if (IsVegetarianIngredients(recipe, text)) out.push_back(kVegetarian);
   if (!ContainsAnyOf(text, kEggWords, kEggAllow)) out.push_back(kEggFree);
   if (!ContainsAnyOf(text, kNutWords, kNutAllow)) out.push_back(kNutFree);
   if (!ContainsAnyOf(text, kDairyWords, kDairyAllow)) out.push_back(kDairyFree);

@@ -75,26 +75,19 @@ AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
   AnalyzedQuery out;
   std::vector<std::string> words;
   for (auto& w : SplitWords(text)) {
-    bool consumed = false;
-    if (!words.empty()) {
-      for (const auto& d : kDietPhrases) {
-        if (!d.words[1].empty() && words.back() == d.words[0] && w == d.words[1]) {
-          AddDiet(out.diets, d.diet);
-          if (!d.keep) words.pop_back();
-          consumed = !d.keep;
-          break;
-        }
+    const auto phrase =
+        std::find_if(std::begin(kDietPhrases), std::end(kDietPhrases), [&](const DietPhrase& d) {
+          if (d.words[1].empty()) return w == d.words[0];
+          return !words.empty() && words.back() == d.words[0] && w == d.words[1];
+        });
+    if (phrase != std::end(kDietPhrases)) {
+      AddDiet(out.diets, phrase->diet);
+      if (!phrase->keep) {
+        if (!phrase->words[1].empty()) words.pop_back();  // the phrase's first word
+        continue;
       }
     }
-    if (consumed) continue;
-    for (const auto& d : kDietPhrases) {
-      if (d.words[1].empty() && w == d.words[0]) {
-        AddDiet(out.diets, d.diet);
-        consumed = !d.keep;
-        break;
-      }
-    }
-    if (!consumed) words.push_back(std::move(w));
+    words.push_back(std::move(w));
   }
   std::size_t i = 0;
   while (i < words.size()) {
