@@ -56,6 +56,25 @@ Setter StringSetter(Get get,
 }
 
 template <class Get>
+Setter DoubleSetter(Get get, double lo, double hi) {
+  return [get, lo, hi](const toml::node& n, Config& c) -> std::string {
+    // TOML integers are accepted where a fraction is expected ("min_score = 1").
+    std::optional<double> v = n.value_exact<double>();
+    if (!v) {
+      if (const auto i = n.value_exact<std::int64_t>()) v = static_cast<double>(*i);
+    }
+    if (!v) return "must be a number";
+    if (!(*v >= lo && *v <= hi)) {
+      std::ostringstream range;
+      range << "must be between " << lo << " and " << hi;
+      return range.str();
+    }
+    get(c) = *v;
+    return {};
+  };
+}
+
+template <class Get>
 Setter BoolSetter(Get get) {
   return [get](const toml::node& n, Config& c) -> std::string {
     const auto v = n.value_exact<bool>();
@@ -95,6 +114,14 @@ std::string CheckListen(const std::string& v) {
 std::string CheckLogLevel(const std::string& v) {
   if (v == "debug" || v == "info" || v == "warn" || v == "error") return {};
   return "must be one of debug, info, warn, error";
+}
+
+std::string CheckFusion(const std::string& v) {
+  return v == "rrf" || v == "weighted" ? "" : "must be rrf or weighted";
+}
+
+std::string CheckEmbedder(const std::string& v) {
+  return v == "lsa" ? "" : "must be lsa (the only embedder built in)";
 }
 
 std::string CheckNonEmpty(const std::string& v) { return v.empty() ? "must not be empty" : ""; }
@@ -144,9 +171,36 @@ const std::vector<Field>& Fields() {
       {"search", "cache_entries",
        IntSetter(
            [](Config & c) -> auto& { return c.search.cache_entries; }, 0, 10'000'000)},
+      {"search", "fusion",
+       StringSetter(
+           [](Config & c) -> auto& { return c.search.fusion; }, CheckFusion)},
+      {"search", "rrf_k",
+       IntSetter(
+           [](Config & c) -> auto& { return c.search.rrf_k; }, 1, 10'000)},
+      {"search", "vector_weight",
+       DoubleSetter(
+           [](Config & c) -> auto& { return c.search.vector_weight; }, 0.0, 1.0)},
+      {"search", "candidates",
+       IntSetter(
+           [](Config & c) -> auto& { return c.search.candidates; }, 1, 10'000)},
+      {"search", "min_score",
+       DoubleSetter(
+           [](Config & c) -> auto& { return c.search.min_score; }, 0.0, 1.0)},
       {"index", "path",
        StringSetter(
            [](Config & c) -> auto& { return c.index.path; }, CheckNonEmpty)},
+      {"index", "embedder",
+       StringSetter(
+           [](Config & c) -> auto& { return c.index.embedder; }, CheckEmbedder)},
+      {"index", "embedding_dim",
+       IntSetter(
+           [](Config & c) -> auto& { return c.index.embedding_dim; }, 8, 4096)},
+      {"index", "embedder_seed",
+       IntSetter(
+           [](Config & c) -> auto& { return c.index.embedder_seed; }, 0, 1'000'000'000)},
+      {"index", "hnsw_threshold",
+       IntSetter(
+           [](Config & c) -> auto& { return c.index.hnsw_threshold; }, 0, 1'000'000'000)},
       {"auth", "tokens", StringListSetter([](Config & c) -> auto& { return c.auth.tokens; })},
       {"log", "level",
        StringSetter(
@@ -246,19 +300,41 @@ void ApplyEnvOverride(const std::string& name, const std::string& value, Config&
   if (!problem.empty()) problems.push_back(origin + ": " + path + ": " + problem);
 }
 
+// Every setting, in Fields() order; token references name where a secret lives, not the secret.
+nlohmann::ordered_json Settings(const Config& c) {
+  nlohmann::ordered_json j;
+  j["server"] = {{"listen", c.server.listen},
+                 {"io_threads", c.server.io_threads},
+                 {"body_limit_bytes", c.server.body_limit_bytes},
+                 {"header_limit_bytes", c.server.header_limit_bytes},
+                 {"header_timeout_ms", c.server.header_timeout_ms},
+                 {"idle_timeout_ms", c.server.idle_timeout_ms},
+                 {"request_timeout_ms", c.server.request_timeout_ms},
+                 {"drain_timeout_ms", c.server.drain_timeout_ms},
+                 {"max_connections", c.server.max_connections}};
+  j["search"] = {{"workers", c.search.workers},
+                 {"queue_capacity", c.search.queue_capacity},
+                 {"retry_after_s", c.search.retry_after_s},
+                 {"max_query_chars", c.search.max_query_chars},
+                 {"cache_entries", c.search.cache_entries},
+                 {"fusion", c.search.fusion},
+                 {"rrf_k", c.search.rrf_k},
+                 {"vector_weight", c.search.vector_weight},
+                 {"candidates", c.search.candidates},
+                 {"min_score", c.search.min_score}};
+  j["index"] = {{"path", c.index.path},
+                {"embedder", c.index.embedder},
+                {"embedding_dim", c.index.embedding_dim},
+                {"embedder_seed", c.index.embedder_seed},
+                {"hnsw_threshold", c.index.hnsw_threshold}};
+  j["auth"] = {{"tokens", c.auth.tokens}};
+  j["log"] = {{"level", c.log.level}, {"access_log", c.log.access_log}};
+  return j;
+}
+
 std::string Checksum(const Config& c) {
-  nlohmann::json j = {
-      {"server",
-       {c.server.listen, c.server.io_threads, c.server.body_limit_bytes,
-        c.server.header_limit_bytes, c.server.header_timeout_ms, c.server.idle_timeout_ms,
-        c.server.request_timeout_ms, c.server.drain_timeout_ms, c.server.max_connections}},
-      {"search",
-       {c.search.workers, c.search.queue_capacity, c.search.retry_after_s, c.search.max_query_chars,
-        c.search.cache_entries}},
-      {"index", c.index.path},
-      {"auth", c.auth.tokens},
-      {"log", {c.log.level, c.log.access_log}},
-      {"env", c.env}};
+  auto j = Settings(c);
+  j["env"] = c.env;
   return core::Sha256Hex(j.dump());
 }
 
@@ -319,28 +395,12 @@ core::Result<Config> Load(const LoadRequest& request) {
 std::string DumpRedacted(const Config& c, const EnvLookup& lookup) {
   nlohmann::ordered_json j;
   j["env"] = c.env.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c.env);
-  j["server"] = {{"listen", c.server.listen},
-                 {"io_threads", c.server.io_threads},
-                 {"body_limit_bytes", c.server.body_limit_bytes},
-                 {"header_limit_bytes", c.server.header_limit_bytes},
-                 {"header_timeout_ms", c.server.header_timeout_ms},
-                 {"idle_timeout_ms", c.server.idle_timeout_ms},
-                 {"request_timeout_ms", c.server.request_timeout_ms},
-                 {"drain_timeout_ms", c.server.drain_timeout_ms},
-                 {"max_connections", c.server.max_connections}};
-  j["search"] = {{"workers", c.search.workers},
-                 {"queue_capacity", c.search.queue_capacity},
-                 {"retry_after_s", c.search.retry_after_s},
-                 {"max_query_chars", c.search.max_query_chars},
-                 {"cache_entries", c.search.cache_entries}};
-  j["index"] = {{"path", c.index.path}};
-  // References name where a secret lives, not the secret; a sha256: reference is a hash.
-  j["auth"] = {{"tokens", c.auth.tokens}};
+  const auto settings = Settings(c);
+  for (const auto& [section, values] : settings.items()) j[section] = values;
   if (auto plain = lookup("RECIPE_RAG_API_TOKENS")) {
     j["auth"]["RECIPE_RAG_API_TOKENS"] =
         "*** (" + std::to_string(core::SplitTrimmed(*plain, ',').size()) + " tokens)";
   }
-  j["log"] = {{"level", c.log.level}, {"access_log", c.log.access_log}};
   j["sha256"] = c.sha256;
   return j.dump(2);
 }

@@ -36,10 +36,20 @@ struct SearchOptions {
   int retry_after_s = 1;       // Retry-After on 503 when the queue is full
   int max_query_chars = 2000;  // longer queries get 422
   int cache_entries = 10'000;  // search answers remembered per index version; 0 disables
+  std::string fusion = "rrf";  // how lexical and vector rankings combine: rrf | weighted
+  int rrf_k = 60;              // reciprocal-rank fusion constant
+  double vector_weight = 0.5;  // weighted fusion: share of the vector score
+  int candidates = 100;        // results each component contributes to fusion
+  double min_score = 0.5;      // results scoring below are flagged low_confidence
 };
 
 struct IndexOptions {
   std::string path = "var/index";  // index directory built by `recipe-rag index build`
+  // Vector side, fixed at build time; `serve` refuses an index built with other values.
+  std::string embedder = "lsa";  // lsa: truncated SVD of the corpus' TF-IDF matrix
+  int embedding_dim = 256;       // vector dimension
+  int embedder_seed = 42;        // randomised SVD seed; the same seed gives the same vectors
+  int hnsw_threshold = 50'000;   // corpora this large or larger get HNSW; smaller get exact search
 };
 
 struct AuthOptions {

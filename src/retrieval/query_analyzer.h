@@ -3,6 +3,7 @@
 // lexicon's period terms. Immutable; safe from many threads.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,10 @@ struct Concept {
 struct AnalyzedQuery {
   std::vector<Concept> concepts;   // in query order; empty when only stopwords were typed
   std::vector<std::string> diets;  // diets the query asks for ("vegetarian"), as filters
+  // Foods the query rules out ("without onion or garlic"), as ingredient exclusions.
+  std::vector<std::string> exclude_ingredients;
+  // A time limit the query states ("quick", "under 30 minutes"), in minutes.
+  std::optional<int> max_total_minutes;
 };
 
 // Lower-cased words of `text` (Unicode-aware, the same word rules as the indexer).

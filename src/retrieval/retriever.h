@@ -17,6 +17,8 @@ struct Filters {
   std::vector<std::string> tags;  // every one must be on the recipe (case-insensitive)
   std::vector<std::string> exclude_ingredients;  // no ingredient line may contain these words
   std::vector<std::string> diets;                // each must suit the recipe (corpus::KnownDiets)
+  std::vector<std::string> include_ingredients;  // each must be in some ingredient line
+  std::optional<int> max_total_minutes;  // recipes with a known total time at most this
 };
 
 struct Query {
