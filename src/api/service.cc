@@ -1,9 +1,11 @@
 #include "api/service.h"
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "api/explain.h"
 #include "api/tool_definition.h"
 #include "api/validation.h"
 #include "core/version.h"
@@ -156,19 +158,28 @@ http::Response Service::SearchResponse(const retrieval::LoadedIndex& index,
   sources.reserve(hits.size());
   for (const auto& hit : hits) {
     const auto& r = index.recipes[hit.recipe];
+    json item;
     if (shape == Shape::kToolCall) {
-      recipes.push_back({{"id", r.id}, {"title", r.title}, {"score", RoundScore(hit.score)}});
-      sources.push_back({r.id, r.title, &r.ingredients});
+      item = {{"id", r.id}, {"title", r.title}, {"score", RoundScore(hit.score)}};
+      sources.push_back({r.id, r.title, &r.ingredients, hit.low_confidence});
     } else {
-      auto full = corpus::ToJson(r);
-      full["score"] = RoundScore(hit.score);
-      recipes.push_back(std::move(full));
+      item = corpus::ToJson(r);
+      item["score"] = RoundScore(hit.score);
     }
+    item["low_confidence"] = hit.low_confidence;
+    if (query.explain) item["explain"] = HitExplainJson(hit);
+    recipes.push_back(std::move(item));
   }
   json out = {{"recipes", std::move(recipes)}};
   if (shape == Shape::kToolCall) {
     out["generated_response"] = llm::WriteExtractiveAnswer(query.text, sources);
+  } else {
+    // True when nothing good was found: no result, or none above search.min_score.
+    out["low_confidence"] = std::all_of(hits.begin(), hits.end(), [](const retrieval::Hit& h) {
+      return h.low_confidence;
+    });
   }
+  if (query.explain) out["query"] = InterpretationJson(index.retriever->Interpret(query));
   return http::Response::Json(200, Dump(out));
 }
 
@@ -181,8 +192,9 @@ void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& 
         core::Error::Unavailable("the index is not loaded; see /readyz", retry_after)));
     return;
   }
-  // A remembered answer is served here on the I/O thread; a real search goes to the pool.
-  if (auto cached = index->retriever->Cached(query)) {
+  // A remembered answer is served here on the I/O thread; a real search goes to the pool, and
+  // so does an explained one (interpreting a query reads the index).
+  if (auto cached = query.explain ? std::nullopt : index->retriever->Cached(query)) {
     respond(SearchResponse(*index, query, shape, *cached));
     return;
   }

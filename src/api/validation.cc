@@ -11,6 +11,7 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxFilterValues = 32;
 constexpr std::size_t kMaxFilterValueChars = 100;
+constexpr std::int64_t kMaxMinutes = 7 * 24 * 60;  // a week: more is a typo
 
 core::Status OnlyKeys(const json& obj, std::initializer_list<std::string_view> allowed,
                       std::string_view prefix) {
@@ -132,7 +133,7 @@ core::Result<retrieval::Query> ValidateToolCall(const json& body, int max_query_
 
 core::Result<retrieval::Query> ValidateSearch(const json& body, int max_query_chars) {
   if (!body.is_object()) return Error::FailedPrecondition("request body must be a JSON object");
-  if (auto st = OnlyKeys(body, {"query", "top_k", "filters"}, ""); !st.ok())
+  if (auto st = OnlyKeys(body, {"query", "top_k", "filters", "explain"}, ""); !st.ok())
     return std::move(st).error();
   auto text = ValidateQueryText(body, max_query_chars);
   if (!text.ok()) return std::move(text).error();
@@ -141,15 +142,36 @@ core::Result<retrieval::Query> ValidateSearch(const json& body, int max_query_ch
   retrieval::Query q;
   q.text = std::move(*text);
   q.top_k = *top_k;
+  if (const auto e = body.find("explain"); e != body.end()) {
+    if (!e->is_boolean()) return Error::FailedPrecondition("explain must be true or false", "explain");
+    q.explain = e->get<bool>();
+  }
   if (const auto f = body.find("filters"); f != body.end() && !f->is_null()) {
     if (!f->is_object()) return Error::FailedPrecondition("filters must be an object", "filters");
-    if (auto st = OnlyKeys(*f, {"tags", "exclude_ingredients", "diet"}, "filters."); !st.ok()) {
+    if (auto st = OnlyKeys(*f,
+                           {"tags", "exclude_ingredients", "include_ingredients", "diet",
+                            "max_total_minutes"},
+                           "filters.");
+        !st.ok()) {
       return std::move(st).error();
     }
     auto tags = StringList(*f, "tags", "filters.tags");
     if (!tags.ok()) return std::move(tags).error();
     auto excluded = StringList(*f, "exclude_ingredients", "filters.exclude_ingredients");
     if (!excluded.ok()) return std::move(excluded).error();
+    auto included = StringList(*f, "include_ingredients", "filters.include_ingredients");
+    if (!included.ok()) return std::move(included).error();
+    q.filters.include_ingredients = std::move(*included);
+    if (const auto m = f->find("max_total_minutes"); m != f->end() && !m->is_null()) {
+      const std::string range = "filters.max_total_minutes must be an integer between 1 and " +
+                                std::to_string(kMaxMinutes);
+      if (!m->is_number_integer()) {
+        return Error::FailedPrecondition(range, "filters.max_total_minutes");
+      }
+      const auto v = m->get<std::int64_t>();
+      if (v < 1 || v > kMaxMinutes) return Error::FailedPrecondition(range, "filters.max_total_minutes");
+      q.filters.max_total_minutes = static_cast<int>(v);
+    }
     auto diets = StringList(*f, "diet", "filters.diet");
     if (!diets.ok()) return std::move(diets).error();
     for (auto& d : *diets) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/explain.h"
 #include "api/readiness.h"
 #include "api/service.h"
 #include "auth/token_store.h"
@@ -106,9 +107,7 @@ int Serve(const ServeFlags& flags) {
   service_options.config_sha256 = config->sha256;
   api::Service service(service_options, *tokens, *pool, readiness, logger);
 
-  retrieval::LoadOptions load_options;
-  load_options.cache_entries = static_cast<std::size_t>(config->search.cache_entries);
-  auto index = retrieval::LoadIndex(config->index.path, load_options);
+  auto index = retrieval::LoadIndex(config->index.path, IndexLoadOptions(*config, true));
   if (index.ok()) {
     const auto& m = (*index)->manifest;
     service.SetIndex(*index);
@@ -155,11 +154,12 @@ int Search(const SearchFlags& flags) {
   auto config = LoadConfig(flags.config);
   if (!config.ok()) return Fail(config.error().message);
   const std::string dir = flags.index.empty() ? config->index.path : flags.index;
-  auto index = retrieval::LoadIndex(dir);
+  auto index = retrieval::LoadIndex(dir, IndexLoadOptions(*config, false));
   if (!index.ok()) return Fail(index.error().message);
   retrieval::Query query;
   query.text = flags.query;
   query.top_k = static_cast<std::size_t>(flags.top_k);
+  query.explain = flags.explain;
   if (core::Trim(query.text).empty()) {
     std::cerr << "recipe-rag: the query must not be empty\n";
     return 2;
@@ -170,18 +170,41 @@ int Search(const SearchFlags& flags) {
   nlohmann::json recipes = nlohmann::json::array();
   for (const auto& hit : *hits) {
     const auto& r = (*index)->recipes[hit.recipe];
-    sources.push_back({r.id, r.title, &r.ingredients});
-    recipes.push_back({{"id", r.id}, {"title", r.title}, {"score", hit.score}});
+    sources.push_back({r.id, r.title, &r.ingredients, hit.low_confidence});
+    recipes.push_back({{"id", r.id},
+                       {"title", r.title},
+                       {"score", hit.score},
+                       {"low_confidence", hit.low_confidence}});
   }
   const auto answer = llm::WriteExtractiveAnswer(query.text, sources);
   if (flags.json) {
-    std::cout << nlohmann::json{{"recipes", recipes}, {"generated_response", answer}}.dump(2)
-              << "\n";
+    nlohmann::json out{{"recipes", recipes}, {"generated_response", answer}};
+    if (flags.explain) {
+      nlohmann::json per_hit = nlohmann::json::array();
+      for (const auto& hit : *hits) per_hit.push_back(api::HitExplainJson(hit));
+      out["explain"] = {{"query", api::InterpretationJson((*index)->retriever->Interpret(query))},
+                        {"results", per_hit}};
+    }
+    std::cout << out.dump(2) << "\n";
     return 0;
   }
   for (std::size_t i = 0; i < hits->size(); ++i) {
-    const auto& r = (*index)->recipes[(*hits)[i].recipe];
-    std::printf("%2zu. %.3f  %s  (%s)\n", i + 1, (*hits)[i].score, r.title.c_str(), r.id.c_str());
+    const auto& hit = (*hits)[i];
+    const auto& r = (*index)->recipes[hit.recipe];
+    std::printf("%2zu. %.3f%s  %s  (%s)\n", i + 1, hit.score, hit.low_confidence ? " (low)" : "",
+                r.title.c_str(), r.id.c_str());
+    if (flags.explain) {
+      const auto& e = hit.explain;
+      std::printf("      bm25 rank %d score %.3f | vector rank %d cosine %.3f | fused %.4f | "
+                  "coverage %.2f\n",
+                  e.lexical_rank, e.lexical_score, e.vector_rank, e.vector_score, e.fused,
+                  e.coverage);
+    }
+  }
+  if (flags.explain) {
+    std::cout << "\nunderstood: "
+              << api::InterpretationJson((*index)->retriever->Interpret(query)).dump()
+              << "\n";
   }
   std::cout << "\n" << answer << "\n";
   return 0;
@@ -189,7 +212,12 @@ int Search(const SearchFlags& flags) {
 
 int IndexBuild(const IndexBuildFlags& flags) {
   const auto started = std::chrono::steady_clock::now();
+  auto config = LoadConfig(flags.config);
+  if (!config.ok()) return Fail(config.error().message);
   retrieval::BuildRequest request;
+  request.embedding_dim = config->index.embedding_dim;
+  request.embedder_seed = static_cast<std::uint64_t>(config->index.embedder_seed);
+  request.hnsw_threshold = static_cast<std::size_t>(config->index.hnsw_threshold);
   request.corpus_file = flags.corpus;
   request.lexicon_file = flags.lexicon;
   request.out_dir = flags.out;
@@ -212,6 +240,27 @@ int IndexInfo(const std::string& dir, bool verify) {
     std::cerr << "recipe-rag: all " << manifest->files.size() << " files match their checksums\n";
   }
   return 0;
+}
+
+retrieval::LoadOptions IndexLoadOptions(const config::Config& config, bool cache) {
+  using retrieval::HybridOptions;
+  retrieval::LoadOptions options;
+  options.cache_entries = cache ? static_cast<std::size_t>(config.search.cache_entries) : 0;
+  options.expected_embedder = {{config.index.embedder, config.index.embedding_dim}};
+  auto& s = options.search;
+  s.fusion = config.search.fusion == "weighted" ? HybridOptions::Fusion::kWeighted
+                                                : HybridOptions::Fusion::kRrf;
+  s.rrf_k = config.search.rrf_k;
+  s.vector_weight = config.search.vector_weight;
+  s.candidates = static_cast<std::size_t>(config.search.candidates);
+  s.min_score = config.search.min_score;
+  s.components = config.search.components == "lexical"  ? HybridOptions::Components::kLexical
+                 : config.search.components == "vector" ? HybridOptions::Components::kVector
+                                                        : HybridOptions::Components::kHybrid;
+  s.lexicon = config.search.lexicon;
+  s.spelling = config.search.spelling;
+  s.query_intents = config.search.query_intents;
+  return options;
 }
 
 int TokenNew() {

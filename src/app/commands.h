@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 
+#include "config/config.h"
+#include "retrieval/index.h"
+
 namespace recipe_rag::app {
 
 struct ConfigFlags {
@@ -24,11 +27,13 @@ struct SearchFlags {
   std::string query;
   int top_k = 5;
   bool json = false;
+  bool explain = false;  // show each component's rank and score per result
   std::string index;
 };
 int Search(const SearchFlags& flags);
 
 struct IndexBuildFlags {
+  ConfigFlags config;  // index.embedder, embedding_dim, embedder_seed, hnsw_threshold
   std::string corpus;
   std::string out;
   std::string lexicon = "data/lexicon/lexicon.tsv";
@@ -36,6 +41,10 @@ struct IndexBuildFlags {
 };
 int IndexBuild(const IndexBuildFlags& flags);
 int IndexInfo(const std::string& dir, bool verify);
+
+// How the configuration asks for an index to be loaded and searched (cache_entries from
+// search.cache_entries unless `cache` is false).
+retrieval::LoadOptions IndexLoadOptions(const config::Config& config, bool cache);
 
 int TokenNew();
 int ConfigCheck(const ConfigFlags& flags);

@@ -35,12 +35,15 @@ int Main(int argc, char** argv) {
   search_cmd->add_option("--top-k,-k", search.top_k, "Number of results (1-50)")
       ->check(CLI::Range(1, 50));
   search_cmd->add_flag("--json", search.json, "Print JSON");
+  search_cmd->add_flag("--explain", search.explain,
+                       "Show how each result was found (component ranks and scores)");
   search_cmd->add_option("--index", search.index, "Index directory");
 
   auto* index_cmd = app.add_subcommand("index", "Build or inspect an index");
   index_cmd->require_subcommand(1);
   IndexBuildFlags build;
   auto* build_cmd = index_cmd->add_subcommand("build", "Build an index directory from a corpus");
+  AddConfigFlags(build_cmd, build.config);
   build_cmd->add_option("--corpus", build.corpus, "Corpus JSON file")->required();
   build_cmd->add_option("--out", build.out, "Index directory to write (replaced atomically)")
       ->required();

@@ -120,6 +120,11 @@ std::string CheckFusion(const std::string& v) {
   return v == "rrf" || v == "weighted" ? "" : "must be rrf or weighted";
 }
 
+std::string CheckComponents(const std::string& v) {
+  return v == "hybrid" || v == "lexical" || v == "vector" ? ""
+                                                          : "must be hybrid, lexical or vector";
+}
+
 std::string CheckEmbedder(const std::string& v) {
   return v == "lsa" ? "" : "must be lsa (the only embedder built in)";
 }
@@ -186,6 +191,13 @@ const std::vector<Field>& Fields() {
       {"search", "min_score",
        DoubleSetter(
            [](Config & c) -> auto& { return c.search.min_score; }, 0.0, 1.0)},
+      {"search", "components",
+       StringSetter(
+           [](Config & c) -> auto& { return c.search.components; }, CheckComponents)},
+      {"search", "lexicon", BoolSetter([](Config & c) -> auto& { return c.search.lexicon; })},
+      {"search", "spelling", BoolSetter([](Config & c) -> auto& { return c.search.spelling; })},
+      {"search", "query_intents",
+       BoolSetter([](Config & c) -> auto& { return c.search.query_intents; })},
       {"index", "path",
        StringSetter(
            [](Config & c) -> auto& { return c.index.path; }, CheckNonEmpty)},
@@ -321,7 +333,11 @@ nlohmann::ordered_json Settings(const Config& c) {
                  {"rrf_k", c.search.rrf_k},
                  {"vector_weight", c.search.vector_weight},
                  {"candidates", c.search.candidates},
-                 {"min_score", c.search.min_score}};
+                 {"min_score", c.search.min_score},
+                 {"components", c.search.components},
+                 {"lexicon", c.search.lexicon},
+                 {"spelling", c.search.spelling},
+                 {"query_intents", c.search.query_intents}};
   j["index"] = {{"path", c.index.path},
                 {"embedder", c.index.embedder},
                 {"embedding_dim", c.index.embedding_dim},

@@ -118,11 +118,24 @@ std::string WriteExtractiveAnswer(std::string_view query, std::span<const Source
            "(\u201cmacaroni\u201d, "
            "\u201cvegetable marrow\u201d) or a main ingredient may find what you want.";
   }
-  std::string out = sources.size() == 1 ? "Here is 1 recipe"
-                                        : "Here are " + std::to_string(sources.size()) + " recipes";
-  out += " from the collection for " + Quote(query) + ":";
+  const bool none_confident = std::all_of(sources.begin(), sources.end(),
+                                         [](const SourceRecipe& s) { return s.low_confidence; });
+  std::string out;
+  if (none_confident) {
+    out = "Nothing good was found in the collection for " + Quote(query) +
+          "; the recipes come from cookbooks of 1861 to 1910 and may not have it. The closest " +
+          (sources.size() == 1 ? std::string("match, which may not be what you want, is:")
+                               : "matches, which may not be what you want, are:");
+  } else {
+    const auto confident = static_cast<std::size_t>(
+        std::count_if(sources.begin(), sources.end(),
+                      [](const SourceRecipe& s) { return !s.low_confidence; }));
+    out = confident == 1 ? "Here is 1 recipe" : "Here are " + std::to_string(confident) + " recipes";
+    out += " from the collection for " + Quote(query) + ":";
+  }
   std::size_t n = 0;
   for (const auto& s : sources) {
+    if (s.low_confidence && !none_confident) continue;
     out += " " + std::to_string(++n) + ". " + std::string(s.title) + " (" + std::string(s.id) + ")";
     std::vector<std::string> names;
     if (s.ingredients != nullptr) {

@@ -1,6 +1,8 @@
 // The extractive writer: the offline default for `generated_response`. It composes a short
 // answer only from the retrieved recipes — it names each one and nothing else — and says
-// plainly when nothing matched. Pure function; safe from many threads.
+// plainly when nothing matched, or when every match is a low-confidence one (then it names
+// them as the closest, not as answers). Low-confidence recipes after confident ones are left
+// out of the answer. Pure function; safe from many threads.
 #pragma once
 
 #include <span>
@@ -15,6 +17,7 @@ struct SourceRecipe {
   std::string_view id;
   std::string_view title;
   const std::vector<std::string>* ingredients = nullptr;  // may be null
+  bool low_confidence = false;  // retrieval is not confident this recipe answers the query
 };
 
 std::string WriteExtractiveAnswer(std::string_view query, std::span<const SourceRecipe> sources);

@@ -11,10 +11,13 @@ std::string Key(const Query& q) {
   key.reserve(q.text.size() + 32);
   key.append(q.text).push_back('\x1f');
   key.append(std::to_string(q.top_k));
-  for (const auto* list : {&q.filters.tags, &q.filters.exclude_ingredients, &q.filters.diets}) {
+  for (const auto* list : {&q.filters.tags, &q.filters.exclude_ingredients,
+                           &q.filters.include_ingredients, &q.filters.diets}) {
     key.push_back('\x1e');
     for (const auto& v : *list) key.append(v).push_back('\x1f');
   }
+  key.push_back('\x1e');
+  if (q.filters.max_total_minutes) key.append(std::to_string(*q.filters.max_total_minutes));
   return key;
 }
 
@@ -28,7 +31,10 @@ CachingRetriever::Shard& CachingRetriever::ShardFor(const std::string& key) cons
 }
 
 std::optional<std::vector<Hit>> CachingRetriever::Cached(const Query& query) const {
-  const auto key = Key(query);
+  return Lookup(Key(query));
+}
+
+std::optional<std::vector<Hit>> CachingRetriever::Lookup(const std::string& key) const {
   auto& shard = ShardFor(key);
   std::lock_guard lock(shard.mu);
   const auto it = shard.by_key.find(key);
@@ -38,8 +44,8 @@ std::optional<std::vector<Hit>> CachingRetriever::Cached(const Query& query) con
 }
 
 core::Result<std::vector<Hit>> CachingRetriever::Search(const Query& query) const {
-  if (auto hits = Cached(query)) return std::move(*hits);
   auto key = Key(query);
+  if (auto hits = Lookup(key)) return std::move(*hits);
   auto& shard = ShardFor(key);
   auto hits = inner_->Search(query);
   if (!hits.ok()) return hits;

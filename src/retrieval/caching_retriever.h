@@ -27,6 +27,7 @@ class CachingRetriever : public Retriever {
 
   core::Result<std::vector<Hit>> Search(const Query& query) const override;
   std::optional<std::vector<Hit>> Cached(const Query& query) const override;
+  Interpretation Interpret(const Query& query) const override { return inner_->Interpret(query); }
 
  private:
   struct Shard {
@@ -37,6 +38,7 @@ class CachingRetriever : public Retriever {
   };
   static constexpr std::size_t kShards = 16;
   Shard& ShardFor(const std::string& key) const;
+  std::optional<std::vector<Hit>> Lookup(const std::string& key) const;
 
   const std::unique_ptr<Retriever> inner_;
   const std::size_t per_shard_;

@@ -1,6 +1,7 @@
 #include "retrieval/index.h"
 
 #include <unistd.h>
+#include <faiss/Index.h>
 #include <xapian.h>
 
 #include <chrono>
@@ -12,7 +13,7 @@
 #include "core/crypto.h"
 #include "core/version.h"
 #include "retrieval/caching_retriever.h"
-#include "retrieval/lexical_retriever.h"
+#include "retrieval/lsa_embedder.h"
 
 namespace recipe_rag::retrieval {
 namespace fs = std::filesystem;
@@ -21,6 +22,8 @@ namespace {
 constexpr const char* kRecipesFile = "recipes.json";
 constexpr const char* kLexiconFile = "lexicon.tsv";
 constexpr const char* kLexicalFile = "lexical.glass";
+constexpr const char* kModelFile = "model.lsa";
+constexpr const char* kVectorsFile = "vectors.faiss";
 
 std::string UtcNow(const char* format) {
   const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -65,6 +68,21 @@ core::Status Install(const fs::path& built, const fs::path& out) {
   return core::Status::Ok();
 }
 
+// What the embedder reads of a recipe: the title twice (it names the dish), then tags,
+// ingredients and method.
+std::string EmbeddingDocumentText(const corpus::Recipe& r) {
+  std::string text = r.title + ". " + r.title + ".";
+  for (const auto* field : {&r.tags, &r.ingredients, &r.instructions}) {
+    for (const auto& part : *field) text.append(" ").append(part);
+  }
+  return text;
+}
+
+std::string FaissVersion() {
+  return std::to_string(FAISS_VERSION_MAJOR) + "." + std::to_string(FAISS_VERSION_MINOR) + "." +
+         std::to_string(FAISS_VERSION_PATCH);
+}
+
 }  // namespace
 
 core::Result<Manifest> BuildIndex(const BuildRequest& request) {
@@ -100,6 +118,22 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
     return fail(std::move(st).error());
   }
 
+  std::vector<std::string> texts;
+  texts.reserve(corpus->recipes.size());
+  for (const auto& r : corpus->recipes) texts.push_back(EmbeddingDocumentText(r));
+  auto embedder = LsaEmbedder::Train(
+      texts, {.dim = request.embedding_dim, .seed = request.embedder_seed, .min_df = 2,
+              .power_iterations = 3});
+  if (!embedder.ok()) return fail(std::move(embedder).error());
+  if (auto st = (*embedder)->Save(tmp / kModelFile); !st.ok()) return fail(std::move(st).error());
+  auto vectors = (*embedder)->Embed(texts);
+  if (!vectors.ok()) return fail(std::move(vectors).error());
+  if (auto st = VectorIndex::Build(*vectors, request.embedding_dim, texts.size(),
+                                   request.hnsw_threshold, tmp / kVectorsFile);
+      !st.ok()) {
+    return fail(std::move(st).error());
+  }
+
   Manifest m;
   m.builder_version = core::kVersion;
   m.build_time = UtcNow("%Y-%m-%dT%H:%M:%SZ");
@@ -110,7 +144,14 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
   m.lexicon_sha256 = core::Sha256Hex(*lexicon_text);
   m.lexicon_entries = lexicon->size();
   m.lexical_engine = std::string("xapian ") + Xapian::version_string() + ", bm25, english stemmer";
-  if (auto st = RecordFiles(tmp, {kRecipesFile, kLexiconFile, kLexicalFile}, m); !st.ok()) {
+  const auto& info = (*embedder)->info();
+  m.embedder_name = info.name;
+  m.embedder_version = info.version;
+  m.embedding_dim = info.dim;
+  m.vector_engine = "faiss " + FaissVersion() + ", " +
+                    (texts.size() >= request.hnsw_threshold ? "hnsw" : "flat") + " inner product";
+  if (auto st = RecordFiles(tmp, {kRecipesFile, kLexiconFile, kLexicalFile, kModelFile, kVectorsFile}, m);
+      !st.ok()) {
     return fail(std::move(st).error());
   }
   if (auto st = WriteFile(tmp / "manifest.json", ManifestToJson(m)); !st.ok()) {
@@ -128,7 +169,17 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
   }
   auto manifest = ReadManifest(dir);
   if (!manifest.ok()) return std::move(manifest).error();
-  for (const char* required : {kRecipesFile, kLexiconFile, kLexicalFile}) {
+  if (options.expected_embedder &&
+      (manifest->embedder_name != options.expected_embedder->first ||
+       manifest->embedding_dim != options.expected_embedder->second)) {
+    return core::Error::DataLoss(
+        "index was built with embedder " + manifest->embedder_name + " (dimension " +
+        std::to_string(manifest->embedding_dim) + "), the configuration asks for " +
+        options.expected_embedder->first + " (dimension " +
+        std::to_string(options.expected_embedder->second) + "); rebuild the index");
+  }
+  for (const char* required :
+       {kRecipesFile, kLexiconFile, kLexicalFile, kModelFile, kVectorsFile}) {
     if (!manifest->files.count(required)) {
       return core::Error::DataLoss(std::string("index manifest does not list ") + required);
     }
@@ -154,11 +205,29 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
     return core::Error::DataLoss("index lexical.glass does not match recipes.json");
   }
 
+  if (manifest->embedder_name != LsaEmbedder::kName ||
+      manifest->embedder_version != LsaEmbedder::kVersion) {
+    return core::Error::DataLoss("index embedder " + manifest->embedder_name + " version " +
+                                 manifest->embedder_version + " is not supported by this build");
+  }
+  auto embedder = LsaEmbedder::Load(dir / kModelFile);
+  if (!embedder.ok()) return std::move(embedder).error();
+  if ((*embedder)->info() != EmbedderOf(*manifest)) {
+    return core::Error::DataLoss("index model.lsa does not match the manifest's embedder");
+  }
+  auto vectors = VectorIndex::Open(dir / kVectorsFile);
+  if (!vectors.ok()) return std::move(vectors).error();
+  if ((*vectors)->size() != corpus->recipes.size() ||
+      (*vectors)->dim() != manifest->embedding_dim) {
+    return core::Error::DataLoss("index vectors.faiss does not match recipes.json");
+  }
+
   auto index = std::make_shared<LoadedIndex>();
   index->manifest = std::move(*manifest);
   index->recipes = std::move(corpus->recipes);
-  std::unique_ptr<Retriever> retriever =
-      std::make_unique<LexicalRetriever>(std::move(*lexicon), std::move(*lexical));
+  std::unique_ptr<Retriever> retriever = std::make_unique<HybridRetriever>(
+      index->recipes, std::move(*lexicon), std::move(*lexical), std::move(*embedder),
+      std::move(*vectors), options.search);
   if (options.cache_entries > 0) {
     retriever = std::make_unique<CachingRetriever>(std::move(retriever), options.cache_entries);
   }

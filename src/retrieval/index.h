@@ -1,19 +1,25 @@
 // Index directories: building one from a corpus, and loading a verified one to serve.
 //
-// Layout (format version 1):
-//   manifest.json   what is here, with checksums (see manifest.h)
+// Layout (format version 2):
+//   manifest.json   what is here, with checksums and the embedder (see manifest.h)
 //   recipes.json    the validated corpus, the records every hit refers to
 //   lexicon.tsv     the modern ↔ period vocabulary used for query expansion
-//   lexical.glass   the Xapian BM25 index (single file)
+//   lexical.glass   the Xapian BM25 index (single file), with diet tags as boolean terms
+//   model.lsa       the embedder's model, trained from this corpus (lsa_embedder.h)
+//   vectors.faiss   one unit vector per recipe (faiss::write_index; vector_index.h)
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
 #include "corpus/loader.h"
 #include "retrieval/manifest.h"
+#include "retrieval/hybrid_retriever.h"
 #include "retrieval/retriever.h"
 
 namespace recipe_rag::retrieval {
@@ -25,6 +31,9 @@ struct BuildRequest {
   // Reject records with no instructions (the bundled corpus has 6 such records; the large
   // modern corpus has none at all), so this is off by default.
   bool require_instructions = false;
+  int embedding_dim = 256;
+  std::uint64_t embedder_seed = 42;
+  std::size_t hnsw_threshold = 50'000;  // at this many recipes or more, HNSW; else exact
 };
 
 // Builds into a sibling temporary directory, then moves it into place, so a reader never
@@ -44,6 +53,10 @@ struct LoadedIndex {
 // (the message says why, without the directory's path).
 struct LoadOptions {
   std::size_t cache_entries = 10'000;  // answers remembered per index; 0 disables the cache
+  HybridOptions search;
+  // The embedder the configuration asks for; an index made by another is refused (DataLoss).
+  // Unset: any.
+  std::optional<std::pair<std::string, int>> expected_embedder;  // name, dimension
 };
 core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const std::filesystem::path& dir,
                                                            const LoadOptions& options = {});

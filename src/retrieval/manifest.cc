@@ -19,6 +19,9 @@ std::string ManifestToJson(const Manifest& m) {
       {"corpus", {{"file", m.corpus_file}, {"sha256", m.corpus_sha256}, {"records", m.records}}},
       {"lexicon", {{"sha256", m.lexicon_sha256}, {"entries", m.lexicon_entries}}},
       {"lexical_engine", m.lexical_engine},
+      {"embedder",
+       {{"name", m.embedder_name}, {"version", m.embedder_version}, {"dim", m.embedding_dim}}},
+      {"vector_engine", m.vector_engine},
       {"files", files}};
   return j.dump(2) + "\n";
 }
@@ -51,6 +54,10 @@ core::Result<Manifest> ReadManifest(const std::filesystem::path& dir) {
     m.lexicon_sha256 = j.at("lexicon").at("sha256").get<std::string>();
     m.lexicon_entries = j.at("lexicon").at("entries").get<std::uint64_t>();
     m.lexical_engine = j.at("lexical_engine").get<std::string>();
+    m.embedder_name = j.at("embedder").at("name").get<std::string>();
+    m.embedder_version = j.at("embedder").at("version").get<std::string>();
+    m.embedding_dim = j.at("embedder").at("dim").get<int>();
+    m.vector_engine = j.at("vector_engine").get<std::string>();
     for (const auto& [name, f] : j.at("files").items()) {
       if (name.empty() || name.find("..") != std::string::npos || name.front() == '/') {
         return core::Error::DataLoss("index manifest lists a file outside the index directory");

@@ -12,11 +12,12 @@
 #include <vector>
 
 #include "core/result.h"
+#include "retrieval/embedder.h"
 
 namespace recipe_rag::retrieval {
 
 // Bump when the directory layout or any file format changes; the loader refuses others.
-inline constexpr int kIndexFormatVersion = 1;
+inline constexpr int kIndexFormatVersion = 2;
 
 struct FileEntry {
   std::string sha256;
@@ -34,8 +35,17 @@ struct Manifest {
   std::string lexicon_sha256;
   std::uint64_t lexicon_entries = 0;
   std::string lexical_engine;              // e.g. "xapian 1.4.22, bm25, english stemmer"
+  std::string embedder_name;               // "lsa"
+  std::string embedder_version;            // changes when the same text would embed differently
+  int embedding_dim = 0;
+  std::string vector_engine;               // e.g. "faiss 1.7.3, flat inner product"
   std::map<std::string, FileEntry> files;  // path relative to the directory → checksum
 };
+
+// The embedder that made the index's vectors.
+inline EmbedderInfo EmbedderOf(const Manifest& m) {
+  return {m.embedder_name, m.embedder_version, m.embedding_dim};
+}
 
 // Pretty JSON text of the manifest.
 std::string ManifestToJson(const Manifest& manifest);

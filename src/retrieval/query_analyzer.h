@@ -15,6 +15,12 @@ namespace recipe_rag::retrieval {
 struct Concept {
   std::string text;                     // the user's word or phrase, lower-case
   std::vector<std::string> expansions;  // period words or phrases meaning the same
+  // Set by XapianIndex::Resolve when the typed word is unknown to the corpus and a close
+  // corpus word replaced it ("spagetti" → "spaghetti"); `text` then holds the replacement.
+  std::string corrected_from;
+  // The word also became a filter ("vegetarian"): every result satisfies it, so it does not
+  // count against a result's coverage.
+  bool is_filter = false;
 };
 
 struct AnalyzedQuery {

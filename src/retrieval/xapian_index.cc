@@ -2,7 +2,11 @@
 
 #include <xapian.h>
 
+#include <algorithm>
+#include <cmath>
 #include <mutex>
+#include <optional>
+#include <utility>
 
 #include "core/strings.h"
 #include "corpus/diet.h"
@@ -133,84 +137,218 @@ core::Result<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::filesyst
 
 namespace {
 
+// The stemmed terms of one word or phrase.
+std::vector<std::string> StemTerms(std::string_view text, const Xapian::Stem& stem) {
+  std::vector<std::string> terms;
+  for (const auto& w : SplitWords(text)) terms.push_back(Term("Z", stem(w)));
+  return terms;
+}
+
 // One word or phrase as a query: the stemmed term, or an exact phrase of them.
-Xapian::Query WordsQuery(const std::vector<std::string>& words, const Xapian::Stem& stem) {
-  std::vector<Xapian::Query> parts;
-  parts.reserve(words.size());
-  for (const auto& w : words) parts.emplace_back(Term("Z", stem(w)));
-  if (parts.size() == 1) return parts.front();
-  return Xapian::Query(Xapian::Query::OP_PHRASE, parts.begin(), parts.end(),
-                       static_cast<Xapian::termcount>(parts.size()));
+Xapian::Query WordsQuery(std::string_view text, const Xapian::Stem& stem) {
+  const auto terms = StemTerms(text, stem);
+  if (terms.size() == 1) return Xapian::Query(terms.front());
+  return Xapian::Query(Xapian::Query::OP_PHRASE, terms.begin(), terms.end(),
+                       static_cast<Xapian::termcount>(terms.size()));
 }
 
 bool Occurs(const Xapian::Database& db, const Xapian::Stem& stem, const std::string& word) {
   return db.get_termfreq(Term("Z", stem(word))) > 0 || db.get_termfreq(word) > 0;
 }
 
+bool SingleWord(std::string_view text) { return SplitWords(text).size() == 1; }
+
 Xapian::Query ConceptQuery(const Concept& c, const Xapian::Database& db, const Xapian::Stem& stem) {
-  auto words = SplitWords(c.text);
-  const bool own_word_occurs = words.size() == 1 && Occurs(db, stem, words[0]);
-  if (words.size() == 1 && !own_word_occurs && c.expansions.empty() && words[0].size() >= 4) {
-    // Unknown word: try the corpus' spelling ("spagetti" → "spaghetti").
-    const unsigned max_edits = words[0].size() <= 6 ? 1 : 2;
-    const auto suggestion = db.get_spelling_suggestion(words[0], max_edits);
-    if (!suggestion.empty()) words[0] = suggestion;
-  }
+  const bool own_word_occurs = SingleWord(c.text) && Occurs(db, stem, c.text);
   std::vector<Xapian::Query> alternatives;
-  alternatives.push_back(WordsQuery(words, stem));
+  alternatives.push_back(WordsQuery(c.text, stem));
   const double expansion_weight = own_word_occurs ? kExpansionWeight : 1.0;
   for (const auto& e : c.expansions) {
-    alternatives.push_back(Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT,
-                                         WordsQuery(SplitWords(e), stem), expansion_weight));
+    alternatives.push_back(
+        Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, WordsQuery(e, stem), expansion_weight));
   }
   if (alternatives.size() == 1) return alternatives.front();
   return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
 }
 
+// Documents having any of `terms`.
+Xapian::Query AnyOf(const std::vector<std::string>& terms) {
+  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
+}
+
+// Borrows a database handle for one call and gives it back however the call ends.
+template <class Pool, class Fn>
+auto WithDatabase(Pool& pool, const char* what, Fn&& fn) -> decltype(fn(
+    std::declval<Xapian::Database&>())) {
+  auto db = pool.Acquire();
+  try {
+    auto result = fn(*db);
+    pool.Release(std::move(db));
+    return result;
+  } catch (const Xapian::Error& e) {
+    pool.Release(std::move(db));
+    return core::Error::Internal(std::string(what) + " failed: " + e.get_type());
+  }
+}
+
 }  // namespace
 
-core::Result<std::vector<Hit>> XapianIndex::Search(const AnalyzedQuery& query,
-                                                   const Filters& filters, std::size_t k) const {
-  std::vector<Hit> hits;
-  if (query.concepts.empty() || k == 0) return hits;
+void XapianIndex::Resolve(AnalyzedQuery& query) const {
+  thread_local const Xapian::Stem stem("english");
   auto db = pool_->Acquire();
   try {
-    // A Stem keeps per-call state, so each search thread has its own.
-    thread_local const Xapian::Stem stem("english");
-    std::vector<Xapian::Query> concepts;
-    concepts.reserve(query.concepts.size());
-    for (const auto& c : query.concepts) concepts.push_back(ConceptQuery(c, *db, stem));
-    Xapian::Query q(Xapian::Query::OP_OR, concepts.begin(), concepts.end());
-    std::vector<std::string> diets = filters.diets;
-    diets.insert(diets.end(), query.diets.begin(), query.diets.end());
-    for (const auto& diet : diets) {
-      q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(Term(kDietPrefix, diet)));
+    for (auto& c : query.concepts) {
+      if (!c.expansions.empty() || !SingleWord(c.text) || c.text.size() < 4) continue;
+      if (Occurs(*db, stem, c.text)) continue;
+      const unsigned max_edits = c.text.size() <= 6 ? 1 : 2;
+      auto suggestion = db->get_spelling_suggestion(c.text, max_edits);
+      if (suggestion.empty()) continue;
+      c.corrected_from = std::exchange(c.text, std::move(suggestion));
     }
-    for (const auto& tag : filters.tags) {
-      q = Xapian::Query(Xapian::Query::OP_FILTER, q, Xapian::Query(TagTerm(tag)));
-    }
-    for (const auto& ingredient : filters.exclude_ingredients) {
-      for (const auto& w : SplitWords(ingredient)) {
-        const Xapian::Query excluded(Xapian::Query::OP_OR,
-                                     Xapian::Query(Term(kIngredientPrefix, w)),
-                                     Xapian::Query(Term(kZIngredientPrefix, stem(w))));
-        q = Xapian::Query(Xapian::Query::OP_AND_NOT, q, excluded);
-      }
-    }
-    Xapian::Enquire enquire(*db);
-    enquire.set_query(q);
-    enquire.set_weighting_scheme(Xapian::BM25Weight());
-    const auto mset = enquire.get_mset(0, static_cast<Xapian::doccount>(k));
-    hits.reserve(mset.size());
-    for (auto it = mset.begin(); it != mset.end(); ++it) {
-      hits.push_back({*it - 1, it.get_percent() / 100.0});
-    }
-  } catch (const Xapian::Error& e) {
-    pool_->Release(std::move(db));
-    return core::Error::Internal(std::string("lexical search failed: ") + e.get_type());
+  } catch (const Xapian::Error&) {
+    // Spelling is a help, not a requirement: the query stays as typed.
   }
   pool_->Release(std::move(db));
-  return hits;
+}
+
+core::Result<DocSet> XapianIndex::Allowed(const Filters& filters) const {
+  return WithDatabase(*pool_, "filtering", [&](Xapian::Database& db) -> core::Result<DocSet> {
+    thread_local const Xapian::Stem stem("english");
+    // Each group is a set of terms of which a document needs one.
+    std::vector<std::vector<std::string>> required;
+    std::vector<std::string> excluded;
+    for (const auto& diet : filters.diets) required.push_back({Term(kDietPrefix, diet)});
+    for (const auto& tag : filters.tags) required.push_back({TagTerm(tag)});
+    for (const auto& food : filters.include_ingredients) {
+      for (const auto& w : SplitWords(food)) {
+        required.push_back({Term(kIngredientPrefix, w), Term(kZIngredientPrefix, stem(w))});
+      }
+    }
+    for (const auto& food : filters.exclude_ingredients) {
+      for (const auto& w : SplitWords(food)) {
+        excluded.push_back(Term(kIngredientPrefix, w));
+        excluded.push_back(Term(kZIngredientPrefix, stem(w)));
+      }
+    }
+    // Walking posting lists costs their length, not the corpus size.
+    auto postings = [&](const std::string& term, auto&& fn) {
+      for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) fn(*p - 1);
+    };
+    DocSet allowed(doc_count_, required.empty());
+    for (std::size_t g = 0; g < required.size(); ++g) {
+      DocSet group(doc_count_, false);
+      for (const auto& term : required[g]) {
+        postings(term, [&](Xapian::docid d) { group.insert(d); });
+      }
+      if (g == 0) {
+        allowed = std::move(group);
+      } else {
+        allowed.intersect(group);
+      }
+    }
+    for (const auto& term : excluded) postings(term, [&](Xapian::docid d) { allowed.erase(d); });
+    return allowed;
+  });
+}
+
+core::Result<std::vector<LexicalHit>> XapianIndex::Search(const AnalyzedQuery& query,
+                                                          const DocSet* allowed,
+                                                          std::size_t k) const {
+  if (query.concepts.empty() || k == 0) return std::vector<LexicalHit>{};
+  return WithDatabase(
+      *pool_, "lexical search", [&](Xapian::Database& db) -> core::Result<std::vector<LexicalHit>> {
+        thread_local const Xapian::Stem stem("english");
+        std::vector<Xapian::Query> concepts;
+        concepts.reserve(query.concepts.size());
+        for (const auto& c : query.concepts) concepts.push_back(ConceptQuery(c, db, stem));
+        Xapian::Enquire enquire(db);
+        enquire.set_query(Xapian::Query(Xapian::Query::OP_OR, concepts.begin(), concepts.end()));
+        enquire.set_weighting_scheme(Xapian::BM25Weight());
+        struct InSet : Xapian::MatchDecider {
+          explicit InSet(const DocSet& s) : set(s) {}
+          bool operator()(const Xapian::Document& doc) const override {
+            return set.contains(doc.get_docid() - 1);
+          }
+          const DocSet& set;
+        };
+        std::optional<InSet> decider;
+        if (allowed != nullptr) decider.emplace(*allowed);
+        const auto mset = enquire.get_mset(0, static_cast<Xapian::doccount>(k), nullptr,
+                                           decider ? &*decider : nullptr);
+        std::vector<LexicalHit> hits;
+        hits.reserve(mset.size());
+        for (auto it = mset.begin(); it != mset.end(); ++it) {
+          hits.push_back({*it - 1, it.get_weight(), it.get_percent() / 100.0});
+        }
+        return hits;
+      });
+}
+
+core::Result<std::vector<double>> XapianIndex::Coverage(
+    const AnalyzedQuery& query, const std::vector<std::uint32_t>& docs) const {
+  return WithDatabase(
+      *pool_, "coverage", [&](Xapian::Database& db) -> core::Result<std::vector<double>> {
+        thread_local const Xapian::Stem stem("english");
+        struct Weighted {
+          std::vector<std::vector<std::string>> alternatives;  // each: terms that must all occur
+          double weight = 0;
+        };
+        std::vector<Weighted> concepts;
+        const double n = std::max<double>(1, db.get_doccount());
+        for (const auto& c : query.concepts) {
+          if (c.is_filter) continue;
+          Weighted w;
+          w.alternatives.push_back(StemTerms(c.text, stem));
+          for (const auto& e : c.expansions) w.alternatives.push_back(StemTerms(e, stem));
+          // A concept is as common as its most common wording; an unknown one is rarest.
+          Xapian::doccount df = 0;
+          for (const auto& alt : w.alternatives) {
+            Xapian::doccount alt_df = db.get_doccount();
+            for (const auto& t : alt) alt_df = std::min(alt_df, db.get_termfreq(t));
+            df = std::max(df, alt_df);
+          }
+          w.weight = std::log(1.0 + n / (df + 0.5));
+          concepts.push_back(std::move(w));
+        }
+        std::vector<double> coverage(docs.size(), 1.0);
+        double total = 0;
+        for (const auto& c : concepts) total += c.weight;
+        if (concepts.empty() || total <= 0) return coverage;
+        for (std::size_t i = 0; i < docs.size(); ++i) {
+          const Xapian::docid did = docs[i] + 1;
+          auto has = [&](const std::string& term) {
+            auto t = db.termlist_begin(did);
+            t.skip_to(term);
+            return t != db.termlist_end(did) && *t == term;
+          };
+          // Consecutive positions, as the phrase search requires.
+          auto phrase = [&](const std::vector<std::string>& terms) {
+            for (auto p = db.positionlist_begin(did, terms[0]);
+                 p != db.positionlist_end(did, terms[0]); ++p) {
+              bool all = true;
+              for (std::size_t j = 1; j < terms.size() && all; ++j) {
+                auto q = db.positionlist_begin(did, terms[j]);
+                q.skip_to(*p + static_cast<Xapian::termpos>(j));
+                all = q != db.positionlist_end(did, terms[j]) &&
+                      *q == *p + static_cast<Xapian::termpos>(j);
+              }
+              if (all) return true;
+            }
+            return false;
+          };
+          double matched = 0;
+          for (const auto& c : concepts) {
+            const bool any = std::any_of(
+                c.alternatives.begin(), c.alternatives.end(), [&](const auto& alt) {
+                  if (alt.empty() || !std::all_of(alt.begin(), alt.end(), has)) return false;
+                  return alt.size() == 1 || phrase(alt);
+                });
+            if (any) matched += c.weight;
+          }
+          coverage[i] = matched / total;
+        }
+        return coverage;
+      });
 }
 
 }  // namespace recipe_rag::retrieval

@@ -2,8 +2,8 @@
 //
 // Fields and their weight (within-document frequency multiplier): title ×5, tags ×2,
 // ingredients ×2, instructions ×1; English Snowball stemming; spelling data from the
-// corpus; boolean terms for tags (filters) and a prefixed copy of ingredient words
-// (exclusions). Search() is safe from many threads: each call borrows its own database
+// corpus; boolean terms for tags and diets (filters) and a prefixed copy of ingredient
+// words (inclusions and exclusions). Search() is safe from many threads: each call borrows its own database
 // handle (Xapian handles are single-threaded).
 #pragma once
 
@@ -16,8 +16,15 @@
 #include "corpus/recipe.h"
 #include "retrieval/query_analyzer.h"
 #include "retrieval/retriever.h"
+#include "retrieval/doc_set.h"
 
 namespace recipe_rag::retrieval {
+
+struct LexicalHit {
+  std::uint32_t doc = 0;  // document index (= recipe index)
+  double weight = 0;      // BM25 weight, unbounded
+  double percent = 0;     // Xapian's relative match percentage / 100, in [0, 1]
+};
 
 class XapianIndex {
  public:
@@ -33,10 +40,24 @@ class XapianIndex {
   XapianIndex(const XapianIndex&) = delete;
   XapianIndex& operator=(const XapianIndex&) = delete;
 
-  // At most `k` hits, best first; recipe = document id - 1; score = Xapian's percentage / 100.
-  // A concept with no indexed word is replaced by its spelling suggestion when there is one.
-  core::Result<std::vector<Hit>> Search(const AnalyzedQuery& query, const Filters& filters,
-                                        std::size_t k) const;
+  // Replaces each single unknown word that has no lexicon expansion by the corpus' closest
+  // spelling ("spagetti" → "spaghetti"; Concept::corrected_from keeps what was typed).
+  void Resolve(AnalyzedQuery& query) const;
+
+  // The documents that pass the filters' diets, tags and ingredient words (an ingredient
+  // word matches its stem in any ingredient line). Time limits are not known here.
+  core::Result<DocSet> Allowed(const Filters& filters) const;
+
+  // At most `k` hits by BM25, best first, from `allowed` when given.
+  core::Result<std::vector<LexicalHit>> Search(const AnalyzedQuery& query, const DocSet* allowed,
+                                               std::size_t k) const;
+
+  // For each document: the share of the query's concepts (weighted by their rarity in the
+  // corpus, so an unknown word weighs most) that occur in it (a phrase as consecutive
+  // words), in [0, 1]. Concepts that are
+  // also filters are left out; a query with no other concept covers every document fully.
+  core::Result<std::vector<double>> Coverage(const AnalyzedQuery& query,
+                                             const std::vector<std::uint32_t>& docs) const;
 
   std::uint32_t doc_count() const { return doc_count_; }
 

@@ -11,6 +11,7 @@ namespace {
 // Answers with one hit whose recipe number is the call count, so a cached answer shows.
 class CountingRetriever : public Retriever {
  public:
+  Interpretation Interpret(const Query&) const override { return {}; }
   core::Result<std::vector<Hit>> Search(const Query& query) const override {
     const auto n = ++calls;
     if (query.text == "fail") return core::Error::Internal("boom");

@@ -306,15 +306,20 @@ class IndexBuildTest : public ::testing::Test {
   testing::TempDir dir_;
 };
 
+const std::set<std::string> kIndexFiles = {"manifest.json", "recipes.json", "lexicon.tsv",
+                                           "lexical.glass",  "model.lsa",    "vectors.faiss"};
+
 TEST_F(IndexBuildTest, BuildWritesTheDocumentedLayoutAndManifest) {
   auto m = Build();
   ASSERT_TRUE(m.ok()) << m.error().message;
-  EXPECT_EQ(Entries(out()), (std::set<std::string>{"manifest.json", "recipes.json", "lexicon.tsv",
-                                                   "lexical.glass"}));
+  EXPECT_EQ(Entries(out()), kIndexFiles);
   EXPECT_EQ(m->format_version, kIndexFormatVersion);
   EXPECT_EQ(m->records, SmallCorpus().size());
   EXPECT_EQ(m->corpus_file, "corpus.json");
-  EXPECT_EQ(m->files.size(), 3u);
+  EXPECT_EQ(m->files.size(), 5u);  // every file but the manifest
+  EXPECT_EQ(m->embedder_name, "lsa");
+  EXPECT_EQ(m->embedding_dim, 256);
+  EXPECT_NE(m->vector_engine.find("flat"), std::string::npos) << m->vector_engine;
   EXPECT_EQ(m->corpus_sha256.size(), 64u);
   EXPECT_FALSE(m->index_version.empty());
   auto read = ReadManifest(out());
@@ -334,8 +339,7 @@ TEST_F(IndexBuildTest, RebuildReplacesTheIndexAndLeavesNoTemporaryDirectories) {
   EXPECT_EQ(m->records, corpus_json.size());
 
   EXPECT_EQ(Entries(dir_.path()), (std::set<std::string>{"corpus.json", "lexicon.tsv", "index"}));
-  EXPECT_EQ(Entries(out()), (std::set<std::string>{"manifest.json", "recipes.json", "lexicon.tsv",
-                                                   "lexical.glass"}));
+  EXPECT_EQ(Entries(out()), kIndexFiles);
 
   auto loaded = LoadIndex(out());
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;

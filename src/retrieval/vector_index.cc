@@ -1,0 +1,141 @@
+#include "retrieval/vector_index.h"
+
+#include <algorithm>
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/utils/distances.h>
+#include <faiss/index_io.h>
+
+namespace recipe_rag::retrieval {
+namespace {
+
+constexpr int kHnswM = 32;
+constexpr int kHnswEfConstruction = 200;
+constexpr int kHnswEfSearch = 128;
+
+// The stored vectors, row-major: both index kinds keep them flat.
+const float* StoredVectors(const faiss::Index& index) {
+  if (const auto* flat = dynamic_cast<const faiss::IndexFlat*>(&index)) return flat->get_xb();
+  const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(&index);
+  return static_cast<const faiss::IndexFlat*>(hnsw->storage)->get_xb();
+}
+
+// Exact top k among the allowed documents (FAISS 1.7.3's searches do not honour an ID
+// selector, so filtered searches are ours).
+std::vector<VectorHit> ScanAllowed(const faiss::Index& index, const float* query, std::size_t k,
+                                   const DocSet& allowed) {
+  const float* stored = StoredVectors(index);
+  const auto dim = static_cast<std::size_t>(index.d);
+  const auto worse = [](const VectorHit& a, const VectorHit& b) {
+    return a.similarity != b.similarity ? a.similarity > b.similarity : a.doc < b.doc;
+  };
+  std::vector<VectorHit> heap;  // the best k so far; the worst of them on top
+  heap.reserve(k + 1);
+  for (std::size_t d = 0; d < static_cast<std::size_t>(index.ntotal); ++d) {
+    if (!allowed.contains(d)) continue;
+    const VectorHit hit{static_cast<std::uint32_t>(d),
+                        faiss::fvec_inner_product(query, stored + d * dim, dim)};
+    if (heap.size() == k && !worse(hit, heap.front())) continue;
+    heap.push_back(hit);
+    std::push_heap(heap.begin(), heap.end(), worse);
+    if (heap.size() > k) {
+      std::pop_heap(heap.begin(), heap.end(), worse);
+      heap.pop_back();
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), worse);
+  return heap;
+}
+
+}  // namespace
+
+VectorIndex::VectorIndex(std::unique_ptr<faiss::Index> index) : index_(std::move(index)) {}
+VectorIndex::~VectorIndex() = default;
+
+core::Status VectorIndex::Build(const std::vector<float>& vectors, int dim, std::size_t count,
+                                std::size_t hnsw_threshold, const std::filesystem::path& file) {
+  if (dim <= 0 || vectors.size() != count * static_cast<std::size_t>(dim)) {
+    return core::Error::InvalidArgument("vector count does not match the dimension");
+  }
+  try {
+    std::unique_ptr<faiss::Index> index;
+    if (count >= hnsw_threshold) {
+      auto hnsw = std::make_unique<faiss::IndexHNSWFlat>(dim, kHnswM, faiss::METRIC_INNER_PRODUCT);
+      hnsw->hnsw.efConstruction = kHnswEfConstruction;
+      hnsw->hnsw.efSearch = kHnswEfSearch;
+      index = std::move(hnsw);
+    } else {
+      index = std::make_unique<faiss::IndexFlatIP>(dim);
+    }
+    index->add(static_cast<faiss::Index::idx_t>(count), vectors.data());
+    faiss::write_index(index.get(), file.c_str());
+  } catch (const faiss::FaissException& e) {
+    return core::Error::Internal(std::string("vector index build failed: ") + e.what());
+  }
+  return core::Status::Ok();
+}
+
+core::Result<std::unique_ptr<VectorIndex>> VectorIndex::Open(const std::filesystem::path& file) {
+  try {
+    std::unique_ptr<faiss::Index> index(faiss::read_index(file.c_str()));
+    if (index->metric_type != faiss::METRIC_INNER_PRODUCT ||
+        (dynamic_cast<faiss::IndexFlatIP*>(index.get()) == nullptr &&
+         dynamic_cast<faiss::IndexHNSWFlat*>(index.get()) == nullptr)) {
+      return core::Error::DataLoss("vector index is not an inner-product flat or HNSW index");
+    }
+    return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(index)));
+  } catch (const faiss::FaissException&) {
+    return core::Error::DataLoss("vector index cannot be read");
+  }
+}
+
+core::Result<std::vector<VectorHit>> VectorIndex::Search(const float* query, std::size_t k,
+                                                         const DocSet* allowed) const {
+  const auto total = static_cast<std::size_t>(index_->ntotal);
+  k = std::min(k, total);
+  if (k == 0) return std::vector<VectorHit>{};
+  const bool hnsw = dynamic_cast<const faiss::IndexHNSW*>(index_.get()) != nullptr;
+  // Exact search is a scan either way; with a filter, scan only what is allowed.
+  if (allowed != nullptr && !hnsw) return ScanAllowed(*index_, query, k, *allowed);
+  // HNSW with a filter: ask for more, keep the allowed; scan when too few remain.
+  const std::size_t fetch = allowed == nullptr ? k : std::min(total, std::max<std::size_t>(8 * k, 256));
+  std::vector<float> distances(fetch);
+  std::vector<faiss::Index::idx_t> labels(fetch);
+  try {
+    faiss::SearchParametersHNSW hnsw_params;
+    hnsw_params.efSearch = std::max<int>(kHnswEfSearch, static_cast<int>(fetch));
+    index_->search(1, query, static_cast<faiss::Index::idx_t>(fetch), distances.data(),
+                   labels.data(), hnsw ? &hnsw_params : nullptr);
+  } catch (const faiss::FaissException& e) {
+    return core::Error::Internal(std::string("vector search failed: ") + e.what());
+  }
+  std::vector<VectorHit> hits;
+  hits.reserve(k);
+  for (std::size_t i = 0; i < fetch && hits.size() < k; ++i) {
+    if (labels[i] < 0) break;
+    const auto doc = static_cast<std::uint32_t>(labels[i]);
+    if (allowed == nullptr || allowed->contains(doc)) hits.push_back({doc, distances[i]});
+  }
+  if (allowed != nullptr && hits.size() < k && fetch < total) {
+    return ScanAllowed(*index_, query, k, *allowed);
+  }
+  return hits;
+}
+
+float VectorIndex::Similarity(const float* query, std::uint32_t doc) const {
+  std::vector<float> stored(static_cast<std::size_t>(index_->d));
+  index_->reconstruct(static_cast<faiss::Index::idx_t>(doc), stored.data());
+  float dot = 0;
+  for (std::size_t i = 0; i < stored.size(); ++i) dot += stored[i] * query[i];
+  return dot;
+}
+
+int VectorIndex::dim() const { return index_->d; }
+std::size_t VectorIndex::size() const { return static_cast<std::size_t>(index_->ntotal); }
+std::string VectorIndex::kind() const {
+  return dynamic_cast<const faiss::IndexHNSW*>(index_.get()) != nullptr ? "hnsw" : "flat";
+}
+
+}  // namespace recipe_rag::retrieval
