@@ -38,7 +38,7 @@ struct SearchOptions {
   int cache_entries = 10'000;  // search answers remembered per index version; 0 disables
   std::string fusion = "rrf";  // how lexical and vector rankings combine: rrf | weighted
   int rrf_k = 60;              // reciprocal-rank fusion constant
-  double vector_weight = 0.5;  // weighted fusion: share of the vector score
+  double vector_weight = 0.3;  // share of the vector ranking in fusion (BM25 gets the rest)
   int candidates = 100;        // results each component contributes to fusion
   double min_score = 0.5;      // results scoring below are flagged low_confidence
   // For ablations and diagnosis; production runs everything.

@@ -8,6 +8,7 @@ namespace {
 
 // Calibration: coverage decides most of a score, the fused rank the rest.
 constexpr double kCoverageFloor = 0.6;
+constexpr double kTitleShare = 0.5;
 // Candidates calibrated (coverage is read for each) before the final top_k is cut.
 constexpr std::size_t kCalibrated = 30;
 
@@ -134,7 +135,7 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
     e.lexical_rank = static_cast<int>(i + 1);
     e.lexical_score = lexical[i].weight;
     e.fused += options_.fusion == HybridOptions::Fusion::kRrf
-                   ? 1.0 / (options_.rrf_k + static_cast<double>(i + 1))
+                   ? 2.0 * lexical_share / (options_.rrf_k + static_cast<double>(i + 1))
                    : lexical_share * lexical[i].weight / top_weight;
   }
   for (std::size_t i = 0; i < nearest.size(); ++i) {
@@ -142,7 +143,7 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
     e.vector_rank = static_cast<int>(i + 1);
     e.vector_score = nearest[i].similarity;
     e.fused += options_.fusion == HybridOptions::Fusion::kRrf
-                   ? 1.0 / (options_.rrf_k + static_cast<double>(i + 1))
+                   ? 2.0 * (1.0 - lexical_share) / (options_.rrf_k + static_cast<double>(i + 1))
                    : (1.0 - lexical_share) * std::max(0.0, e.vector_score / top_similarity);
   }
 
@@ -161,18 +162,22 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
   for (const auto& h : hits) docs.push_back(h.recipe);
   auto coverage = lexical_->Coverage(p.analyzed, docs);
   if (!coverage.ok()) return std::move(coverage).error();
-  const int components = (lexical.empty() ? 0 : 1) + (nearest.empty() ? 0 : 1);
-  const double best_fused = options_.fusion == HybridOptions::Fusion::kRrf
-                                ? components / (options_.rrf_k + 1.0)
-                                : 1.0;
+  // What a recipe ranked first by every component that ran would get.
+  const double best_fused =
+      (options_.fusion == HybridOptions::Fusion::kRrf ? 2.0 / (options_.rrf_k + 1.0) : 1.0) *
+      ((lexical.empty() ? 0.0 : lexical_share) + (nearest.empty() ? 0.0 : 1.0 - lexical_share));
   for (std::size_t i = 0; i < hits.size(); ++i) {
     auto& h = hits[i];
-    h.explain.coverage = (*coverage)[i];
+    h.explain.coverage = (*coverage)[i].overall;
+    h.explain.title_coverage = (*coverage)[i].title;
     if (!query_vector.empty() && h.explain.vector_rank == 0) {
       h.explain.vector_score = vectors_->Similarity(query_vector.data(), h.recipe);
     }
+    // Within a coverage level: how high both components ranked it, and whether the title
+    // says what was asked (the title names the dish).
     const double rank_quality = std::min(1.0, h.explain.fused / best_fused);
-    h.score = h.explain.coverage * (kCoverageFloor + (1.0 - kCoverageFloor) * rank_quality);
+    const double quality = (1.0 - kTitleShare) * rank_quality + kTitleShare * h.explain.title_coverage;
+    h.score = h.explain.coverage * (kCoverageFloor + (1.0 - kCoverageFloor) * quality);
     h.low_confidence = h.score < options_.min_score;
   }
   // A recipe with none of the query's concepts is not an answer, however close its vector.

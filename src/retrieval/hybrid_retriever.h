@@ -35,7 +35,7 @@ struct HybridOptions {
   enum class Components { kHybrid, kLexical, kVector };
   Fusion fusion = Fusion::kRrf;
   int rrf_k = 60;
-  double vector_weight = 0.5;  // weighted fusion: share of the vector score
+  double vector_weight = 0.3;  // share of the vector ranking in either fusion
   std::size_t candidates = 100;
   double min_score = 0.5;
   // For ablations; the service runs everything.

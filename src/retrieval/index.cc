@@ -72,7 +72,7 @@ core::Status Install(const fs::path& built, const fs::path& out) {
 // ingredients and method.
 std::string EmbeddingDocumentText(const corpus::Recipe& r) {
   std::string text = r.title + ". " + r.title + ".";
-  for (const auto* field : {&r.tags, &r.ingredients, &r.instructions}) {
+  for (const auto* field : {&r.tags, &r.ingredients}) {
     for (const auto& part : *field) text.append(" ").append(part);
   }
   return text;

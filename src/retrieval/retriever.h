@@ -36,6 +36,7 @@ struct HitExplain {
   double vector_score = 0;   // cosine similarity of query and recipe vectors
   double fused = 0;          // fusion score (RRF or weighted) that ordered the candidates
   double coverage = 0;       // weighted share of the query's concepts the recipe contains
+  double title_coverage = 0;  // the same share counting only the title
 };
 
 struct Hit {

@@ -284,22 +284,24 @@ core::Result<std::vector<LexicalHit>> XapianIndex::Search(const AnalyzedQuery& q
       });
 }
 
-core::Result<std::vector<double>> XapianIndex::Coverage(
+core::Result<std::vector<QueryCoverage>> XapianIndex::Coverage(
     const AnalyzedQuery& query, const std::vector<std::uint32_t>& docs) const {
   return WithDatabase(
-      *pool_, "coverage", [&](Xapian::Database& db) -> core::Result<std::vector<double>> {
+      *pool_, "coverage", [&](Xapian::Database& db) -> core::Result<std::vector<QueryCoverage>> {
         thread_local const Xapian::Stem stem("english");
         struct Weighted {
-          std::vector<std::vector<std::string>> alternatives;  // each: terms that must all occur
+          std::vector<std::vector<std::string>> alternatives;  // each: consecutive terms
           double weight = 0;
         };
         std::vector<Weighted> concepts;
         const double n = std::max<double>(1, db.get_doccount());
+        double total = 0;
         for (const auto& c : query.concepts) {
           if (c.is_filter) continue;
           Weighted w;
           w.alternatives.push_back(StemTerms(c.text, stem));
           for (const auto& e : c.expansions) w.alternatives.push_back(StemTerms(e, stem));
+          std::erase_if(w.alternatives, [](const auto& alt) { return alt.empty(); });
           // A concept is as common as its most common wording; an unknown one is rarest.
           Xapian::doccount df = 0;
           for (const auto& alt : w.alternatives) {
@@ -308,44 +310,41 @@ core::Result<std::vector<double>> XapianIndex::Coverage(
             df = std::max(df, alt_df);
           }
           w.weight = std::log(1.0 + n / (df + 0.5));
+          total += w.weight;
           concepts.push_back(std::move(w));
         }
-        std::vector<double> coverage(docs.size(), 1.0);
-        double total = 0;
-        for (const auto& c : concepts) total += c.weight;
+        std::vector<QueryCoverage> coverage(docs.size());
         if (concepts.empty() || total <= 0) return coverage;
         for (std::size_t i = 0; i < docs.size(); ++i) {
           const Xapian::docid did = docs[i] + 1;
-          auto has = [&](const std::string& term) {
-            auto t = db.termlist_begin(did);
-            t.skip_to(term);
-            return t != db.termlist_end(did) && *t == term;
-          };
-          // Consecutive positions, as the phrase search requires.
-          auto phrase = [&](const std::vector<std::string>& terms) {
+          // First position where the terms occur consecutively; 0 when they do not.
+          auto first = [&](const std::vector<std::string>& terms) -> Xapian::termpos {
             for (auto p = db.positionlist_begin(did, terms[0]);
                  p != db.positionlist_end(did, terms[0]); ++p) {
               bool all = true;
               for (std::size_t j = 1; j < terms.size() && all; ++j) {
+                const auto want = *p + static_cast<Xapian::termpos>(j);
                 auto q = db.positionlist_begin(did, terms[j]);
-                q.skip_to(*p + static_cast<Xapian::termpos>(j));
-                all = q != db.positionlist_end(did, terms[j]) &&
-                      *q == *p + static_cast<Xapian::termpos>(j);
+                q.skip_to(want);
+                all = q != db.positionlist_end(did, terms[j]) && *q == want;
               }
-              if (all) return true;
+              if (all) return *p;
             }
-            return false;
+            return 0;
           };
-          double matched = 0;
+          double anywhere = 0, in_title = 0;
           for (const auto& c : concepts) {
-            const bool any = std::any_of(
-                c.alternatives.begin(), c.alternatives.end(), [&](const auto& alt) {
-                  if (alt.empty() || !std::all_of(alt.begin(), alt.end(), has)) return false;
-                  return alt.size() == 1 || phrase(alt);
-                });
-            if (any) matched += c.weight;
+            Xapian::termpos earliest = 0;
+            for (const auto& alt : c.alternatives) {
+              const auto pos = first(alt);
+              if (pos != 0 && (earliest == 0 || pos < earliest)) earliest = pos;
+            }
+            if (earliest == 0) continue;
+            anywhere += c.weight;
+            // The title is indexed first; every later field starts past kFieldGap.
+            if (earliest <= kFieldGap) in_title += c.weight;
           }
-          coverage[i] = matched / total;
+          coverage[i] = {anywhere / total, in_title / total};
         }
         return coverage;
       });

@@ -26,6 +26,11 @@ struct LexicalHit {
   double percent = 0;     // Xapian's relative match percentage / 100, in [0, 1]
 };
 
+struct QueryCoverage {
+  double overall = 1;  // share of the query's weighted concepts found anywhere in the recipe
+  double title = 1;    // share found in its title
+};
+
 class XapianIndex {
  public:
   // Writes the recipes (document i+1 = recipes[i]) to `file` (a single-file database).
@@ -56,8 +61,9 @@ class XapianIndex {
   // corpus, so an unknown word weighs most) that occur in it (a phrase as consecutive
   // words), in [0, 1]. Concepts that are
   // also filters are left out; a query with no other concept covers every document fully.
-  core::Result<std::vector<double>> Coverage(const AnalyzedQuery& query,
-                                             const std::vector<std::uint32_t>& docs) const;
+  // `title` is the same share counting only the title.
+  core::Result<std::vector<QueryCoverage>> Coverage(const AnalyzedQuery& query,
+                                                    const std::vector<std::uint32_t>& docs) const;
 
   std::uint32_t doc_count() const { return doc_count_; }
 
