@@ -161,3 +161,95 @@ TEST(FreeDietTest, EveryKnownDietIsClassifiedSomewhereInTheBundledCorpus) {
 
 }  // namespace
 }  // namespace recipe_rag::corpus
+
+namespace recipe_rag::corpus {
+namespace {
+
+bool SuitsLine(std::string_view line, std::string_view diet) {
+  const auto diets = ClassifyDiets(Make("Dish", {std::string(line), "salt"}));
+  return std::find(diets.begin(), diets.end(), diet) != diets.end();
+}
+
+TEST(NormalisationTest, AccentsArePlainLetters) {
+  EXPECT_FALSE(IsVegetarian(Make("Royal Custard", {"1 cup consommé", "Yolks 2 eggs"})));
+  EXPECT_TRUE(SuitsLine("1 teaspoon crème of tartar", kDairyFree));
+}
+
+TEST(NormalisationTest, PossessivesAndIrregularPluralsAreFolded) {
+  EXPECT_FALSE(IsVegetarian(Make("Leek Soup", {"A sheep's head", "leeks"})));
+  EXPECT_FALSE(IsVegetarian(Make("Hessian Soup", {"Half an ox\u2019s head", "carrots"})));
+  EXPECT_FALSE(IsVegetarian(Make("Jelly", {"2 calves' feet", "sugar"})));
+  EXPECT_FALSE(IsVegetarian(Make("Roast", {"2 geese", "apples"})));
+  EXPECT_FALSE(IsVegetarian(Make("Soup", {"2 fishes", "water"})));
+  EXPECT_FALSE(IsVegetarian(Make("Stock for Jellies", {"2 cow-heels", "3 quarts of water"})));
+}
+
+TEST(FreeDietTest, EggFreeExcludesCustardAndHollandaise) {
+  EXPECT_FALSE(SuitsLine("1 pint of custard No. 1423", kEggFree));
+  EXPECT_FALSE(SuitsLine("Hollandaise sauce", kEggFree));
+  EXPECT_FALSE(SuitsLine("the whites of 3 eggs", kEggFree));
+}
+
+TEST(FreeDietTest, ButterTheSizeOfAnEggIsNotAnEgg) {
+  EXPECT_TRUE(SuitsLine("Egg-plant, 1", kEggFree));
+  EXPECT_TRUE(SuitsLine("a piece of butter the size of an egg", kEggFree));
+  EXPECT_TRUE(SuitsLine("butter, egg size", kEggFree));
+  EXPECT_FALSE(SuitsLine("2 eggs, butter the size of an egg", kEggFree));
+}
+
+TEST(FreeDietTest, NutFreeExcludesNutConfectionsAndNutMeats) {
+  for (const char* line :
+       {"2 oz. of ratafias", "Nuttolene, 1 cup", "Protose, 1 pound", "1/4 lb. nougat", "frangipane",
+        "orgeat syrup", "pine nuts", "1 cup peanuts", "6 macaroons", "marzipan"}) {
+    EXPECT_FALSE(SuitsLine(line, kNutFree)) << line;
+  }
+}
+
+TEST(FreeDietTest, NutmegButternutSquashAndWalnutSizedButterAreNotNuts) {
+  for (const char* line : {"grated nutmeg", "1 butternut squash", "butter the size of a walnut",
+                           "a nut of butter", "2 doughnuts", "grated cocoanut"}) {
+    EXPECT_TRUE(SuitsLine(line, kNutFree)) << line;
+  }
+  EXPECT_FALSE(SuitsLine("1 butternut squash, 1 cup walnuts", kNutFree));
+}
+
+TEST(FreeDietTest, DairyFreeExcludesMadeSaucesAndButteredCrumbs) {
+  for (const char* line :
+       {"1 cup White Sauce I", "1/2 pint of Bechamel, No. 367", "buttered cracker crumbs",
+        "1 junket tablet", "Stilton cheese", "hard sauce", "1/2 pint of custard"}) {
+    EXPECT_FALSE(SuitsLine(line, kDairyFree)) << line;
+  }
+}
+
+TEST(FreeDietTest, CoconutMilkAndNutButtersAreNotDairy) {
+  for (const char* line :
+       {"1 cup coconut milk", "cocoanut milk", "1 cup peanut butter", "nut butter",
+        "milk of almonds", "cocoa butter", "butter beans", "1 teaspoon cream of tartar"}) {
+    EXPECT_TRUE(SuitsLine(line, kDairyFree)) << line;
+  }
+}
+
+TEST(FreeDietTest, BundledCorpusRecipesTheIndependentListsFlagAreExcluded) {
+  LoadOptions options;
+  options.require_instructions = false;
+  auto corpus = LoadCorpusFile(RECIPE_RAG_SOURCE_DIR "/data/recipes/recipe_data.json", options);
+  ASSERT_TRUE(corpus.ok()) << corpus.error().message;
+  std::map<std::string, const Recipe*> by_id;
+  for (const auto& r : corpus->recipes) by_id[r.id] = &r;
+  const std::pair<const char*, std::string_view> excluded[] = {
+      {"beeton-0742", kVegetarian},  // To Dress a Sheep's Head
+      {"farmer-0226", kVegetarian},  // Royal Custard: consommé
+      {"beeton-1434", kEggFree},     // Gooseberry Trifle: custard
+      {"fulton-0096", kNutFree},     // Nuttolene Roast
+      {"beeton-1274", kNutFree},     // Exeter Pudding: ratafias
+      {"farmer-0116", kDairyFree},   // Macaroni with White Sauce
+      {"beeton-0454", kDairyFree},   // Italian Sauce: Bechamel
+  };
+  for (const auto& [id, diet] : excluded) {
+    ASSERT_TRUE(by_id.count(id)) << id;
+    EXPECT_FALSE(Suits(*by_id.at(id), diet)) << id << " " << diet;
+  }
+}
+
+}  // namespace
+}  // namespace recipe_rag::corpus
