@@ -78,6 +78,51 @@ constexpr std::string_view kDairyAllow[] = {
     "almond butter",   "cocoa butter",    "butter bean",    "cocoanut cream", "coconut cream"};
 constexpr FoodGroup kDairy{kDairyWords, kDairyAllow};
 
+// Wheat, rye, barley and oats (oats for cross-contamination), and what is made of them.
+constexpr std::string_view kGlutenWords[] = {
+    // grains, meals and flours
+    "wheat", "flour", "semolina", "farina", "barley", "rye", "oat", "oatmeal", "groat", "porridge",
+    "bran", "malt", "malted", "graham", "arlington", "spelt", "durum", "couscous", "bulgur",
+    "bulghur", "seitan", "gluten", "cereal", "granola", "granose", "kroup",
+    // bread, biscuits and cakes
+    "bread", "breadcrumb", "crumb", "crust", "loaf", "roll", "toast", "crouton", "sippet",
+    "zwieback", "rusk", "rasping", "cracker", "saltine", "biscuit", "cookie", "cooky", "wafer",
+    "zephyrette", "lady finger", "ladyfinger", "cake", "sponge", "shortbread", "gingerbread",
+    "muffin", "bun", "scone", "pancake", "waffle", "crumpet", "pretzel", "panko", "plum pudding",
+    // pasta, pastry, batters and thickenings
+    "macaroni", "spaghetti", "vermicelli", "noodle", "pasta", "ravioli", "lasagne", "lasagna",
+    "gnocchi", "dumpling", "pastry", "paste", "dough", "batter", "roux", "thickening", "panada",
+    "white sauce", "bechamel", "veloute", "espagnole", "brown sauce", "forcemeat", "force meat",
+    "stuffing", "vol au vent", "patty case",
+    // brewed and fermented with grain
+    "beer", "ale", "stout", "porter", "lager", "brewer yeast", "soy", "soya", "worcestershire",
+    "harvey sauce", "protose"};
+// Words that name a wheaten food outright, looked for in titles too ("Cheese Souffle with
+// Pastry", "Prune Whipped Toast"). Shapes and textures ("Cocoanut Cakes", "Lemon Sponge",
+// "Almond Paste") are left to the ingredient lines.
+constexpr std::string_view kGlutenTitleWords[] = {
+    "wheat",       "flour",      "semolina",   "barley",  "rye",    "oat",     "oatmeal",
+    "bran",        "malt",       "graham",     "bread",   "toast",  "crust",   "pastry",
+    "macaroni",    "spaghetti",  "vermicelli", "noodle",  "pasta",  "ravioli", "dumpling",
+    "pancake",     "muffin",     "scone",      "crumpet", "waffle", "rusk",    "cracker",
+    "gingerbread", "shortbread", "beer",       "ale"};
+// Flours and starches without gluten, and words that only contain a gluten word.
+constexpr std::string_view kGlutenAllow[] = {
+    "rice flour",     "corn flour",    "maize flour",     "potato flour",     "arrowroot flour",
+    "tapioca flour",  "sago flour",    "buckwheat flour", "buck wheat flour", "buck wheat",
+    "chestnut flour", "almond flour",  "nut flour",       "coconut flour",    "soy flour",
+    "soya flour",     "pea flour",     "bean flour",      "chickpea flour",   "gram flour",
+    "millet flour",   "sorghum flour", "soy bean",        "soya bean",        "yeast cake",
+    "cake of yeast",  "loaf sugar",    "sugar loaf",      "almond paste",     "tomato paste",
+    "anchovy paste",  "ginger ale",    "ginger beer",     "root beer",        "bread fruit",
+    "barley sugar",   "corn bread"};
+constexpr FoodGroup kGluten{kGlutenWords, kGlutenAllow};
+constexpr FoodGroup kGlutenTitle{kGlutenTitleWords, kGlutenAllow};
+
+// Animal products a vegan avoids that are neither meat, eggs nor dairy.
+constexpr std::string_view kAnimalProductWords[] = {"honey", "honeycomb", "cochineal", "carmine"};
+constexpr FoodGroup kAnimalProduct{kAnimalProductWords, {}};
+
 // Letters for a code point in U+00C0..U+00FF or U+0152/U+0153 (œ), accents dropped; empty for
 // any other code point.
 std::string_view FoldLetter(unsigned code) {
@@ -218,7 +263,8 @@ bool IsVegetarianIngredients(const Recipe& recipe, const std::string& ingredient
 }  // namespace
 
 const std::vector<std::string_view>& KnownDiets() {
-  static const std::vector<std::string_view> diets = {kVegetarian, kEggFree, kNutFree, kDairyFree};
+  static const std::vector<std::string_view> diets = {kVegetarian, kVegan,     kEggFree,
+                                                      kNutFree,    kDairyFree, kGlutenFree};
   return diets;
 }
 
@@ -229,10 +275,19 @@ bool IsVegetarian(const Recipe& recipe) {
 std::vector<std::string_view> ClassifyDiets(const Recipe& recipe) {
   std::vector<std::string_view> out;
   const std::string text = IngredientText(recipe);
-  if (IsVegetarianIngredients(recipe, text)) out.push_back(kVegetarian);
-  if (!Mentions(text, kEgg)) out.push_back(kEggFree);
+  const bool vegetarian = IsVegetarianIngredients(recipe, text);
+  const bool egg_free = !Mentions(text, kEgg);
+  const bool dairy_free = !Mentions(text, kDairy);
+  if (vegetarian) out.push_back(kVegetarian);
+  if (vegetarian && egg_free && dairy_free && !Mentions(text, kAnimalProduct)) {
+    out.push_back(kVegan);
+  }
+  if (egg_free) out.push_back(kEggFree);
   if (!Mentions(text, kNut)) out.push_back(kNutFree);
-  if (!Mentions(text, kDairy)) out.push_back(kDairyFree);
+  if (dairy_free) out.push_back(kDairyFree);
+  if (!Mentions(text, kGluten) && !Mentions(Normalise(recipe.title), kGlutenTitle)) {
+    out.push_back(kGlutenFree);
+  }
   return out;
 }
 

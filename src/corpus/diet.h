@@ -28,7 +28,9 @@ namespace recipe_rag::corpus {
 //   are checked and only for real animal products. Not meat: "nut meat", "vegetable marrow",
 //   "vegetable oyster", "kidney bean", "vegetable stock", "lamb lettuce", "egg plant".
 inline constexpr std::string_view kVegetarian = "vegetarian";
-// The "free" diets check the ingredient lines only.
+// vegan: vegetarian, egg_free and dairy_free, and no honey, honeycomb, cochineal or carmine.
+inline constexpr std::string_view kVegan = "vegan";
+// egg_free, nut_free and dairy_free check the ingredient lines only.
 // egg_free: no egg, yolk, mayonnaise, meringue, custard or hollandaise. Not egg: "egg plant",
 //   "size of an egg" (and "egg size", "as large as an egg").
 inline constexpr std::string_view kEggFree = "egg_free";
@@ -43,6 +45,28 @@ inline constexpr std::string_view kNutFree = "nut_free";
 //   cream", "nut butter", "peanut butter", "almond milk"/"milk of almonds", "nut milk", "nut
 //   cream", "almond butter", "cocoa butter", "butter bean".
 inline constexpr std::string_view kDairyFree = "dairy_free";
+// gluten_free: no wheat, rye, barley or oats (oats for cross-contamination) in any form.
+//   Ingredient lines: wheat, flour, semolina, farina, barley, rye, oat, oatmeal, groats,
+//   porridge, bran, malt, malted, graham, Arlington meal, spelt, durum, couscous, bulgur,
+//   seitan, gluten, cereal, granola, granose, manna kroup; bread, bread crumbs, crumbs,
+//   raspings, crust, loaf, roll, toast, croutons, sippets, zwieback, rusks, crackers, saltines,
+//   biscuits, cookies, wafers, lady fingers, cake, sponge, shortbread, gingerbread, muffins,
+//   buns, scones, pancakes, waffles, crumpets, pretzels, panko, plum pudding; macaroni,
+//   spaghetti, vermicelli, noodles, pasta, ravioli, lasagne, gnocchi, dumplings, pastry, paste
+//   ("puff paste"), dough, batter, roux, thickening, panada, white sauce, béchamel, velouté,
+//   espagnole, brown sauce, forcemeat, stuffing, vol-au-vent, patty cases; beer, ale, stout,
+//   porter, lager, brewer's yeast, soy/soya (sauce), Worcestershire and Harvey's sauce, protose.
+//   Titles, for words that name a wheaten food outright: wheat, flour, semolina, barley, rye,
+//   oat, oatmeal, bran, malt, graham, bread, toast, crust, pastry, macaroni, spaghetti,
+//   vermicelli, noodle, pasta, ravioli, dumpling, pancake, muffin, scone, crumpet, waffle, rusk,
+//   cracker, gingerbread, shortbread, beer, ale ("Cocoanut Cakes" and "Lemon Sponge" are left
+//   to their ingredient lines).
+//   Gluten-free: rice, corn (corn flour, cornflour, corn meal), maize, potato, arrowroot,
+//   tapioca, sago, buckwheat, chestnut, almond, nut, coconut, soy, pea, bean, chickpea, gram,
+//   millet and sorghum flours; buckwheat (not wheat; "cream of wheat" is); "yeast cake";
+//   "loaf sugar"; almond, tomato and anchovy paste; ginger ale, ginger beer, root beer;
+//   breadfruit; barley sugar; corn bread.
+inline constexpr std::string_view kGlutenFree = "gluten_free";
 const std::vector<std::string_view>& KnownDiets();
 
 // The diets `recipe` suits, in KnownDiets() order.
