@@ -175,9 +175,8 @@ http::Response Service::SearchResponse(const retrieval::LoadedIndex& index,
     out["generated_response"] = llm::WriteExtractiveAnswer(query.text, sources);
   } else {
     // True when nothing good was found: no result, or none above search.min_score.
-    out["low_confidence"] = std::all_of(hits.begin(), hits.end(), [](const retrieval::Hit& h) {
-      return h.low_confidence;
-    });
+    out["low_confidence"] = std::all_of(hits.begin(), hits.end(),
+                                        [](const retrieval::Hit& h) { return h.low_confidence; });
   }
   if (query.explain) out["query"] = InterpretationJson(index.retriever->Interpret(query));
   return http::Response::Json(200, Dump(out));

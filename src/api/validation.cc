@@ -143,15 +143,15 @@ core::Result<retrieval::Query> ValidateSearch(const json& body, int max_query_ch
   q.text = std::move(*text);
   q.top_k = *top_k;
   if (const auto e = body.find("explain"); e != body.end()) {
-    if (!e->is_boolean()) return Error::FailedPrecondition("explain must be true or false", "explain");
+    if (!e->is_boolean())
+      return Error::FailedPrecondition("explain must be true or false", "explain");
     q.explain = e->get<bool>();
   }
   if (const auto f = body.find("filters"); f != body.end() && !f->is_null()) {
     if (!f->is_object()) return Error::FailedPrecondition("filters must be an object", "filters");
-    if (auto st = OnlyKeys(*f,
-                           {"tags", "exclude_ingredients", "include_ingredients", "diet",
-                            "max_total_minutes"},
-                           "filters.");
+    if (auto st = OnlyKeys(
+            *f, {"tags", "exclude_ingredients", "include_ingredients", "diet", "max_total_minutes"},
+            "filters.");
         !st.ok()) {
       return std::move(st).error();
     }
@@ -169,7 +169,8 @@ core::Result<retrieval::Query> ValidateSearch(const json& body, int max_query_ch
         return Error::FailedPrecondition(range, "filters.max_total_minutes");
       }
       const auto v = m->get<std::int64_t>();
-      if (v < 1 || v > kMaxMinutes) return Error::FailedPrecondition(range, "filters.max_total_minutes");
+      if (v < 1 || v > kMaxMinutes)
+        return Error::FailedPrecondition(range, "filters.max_total_minutes");
       q.filters.max_total_minutes = static_cast<int>(v);
     }
     auto diets = StringList(*f, "diet", "filters.diet");

@@ -195,16 +195,15 @@ int Search(const SearchFlags& flags) {
                 r.title.c_str(), r.id.c_str());
     if (flags.explain) {
       const auto& e = hit.explain;
-      std::printf("      bm25 rank %d score %.3f | vector rank %d cosine %.3f | fused %.4f | "
-                  "coverage %.2f\n",
-                  e.lexical_rank, e.lexical_score, e.vector_rank, e.vector_score, e.fused,
-                  e.coverage);
+      std::printf(
+          "      bm25 rank %d score %.3f | vector rank %d cosine %.3f | fused %.4f | "
+          "coverage %.2f\n",
+          e.lexical_rank, e.lexical_score, e.vector_rank, e.vector_score, e.fused, e.coverage);
     }
   }
   if (flags.explain) {
     std::cout << "\nunderstood: "
-              << api::InterpretationJson((*index)->retriever->Interpret(query)).dump()
-              << "\n";
+              << api::InterpretationJson((*index)->retriever->Interpret(query)).dump() << "\n";
   }
   std::cout << "\n" << answer << "\n";
   return 0;

@@ -43,9 +43,9 @@ struct SearchOptions {
   double min_score = 0.5;      // results scoring below are flagged low_confidence
   // For ablations and diagnosis; production runs everything.
   std::string components = "hybrid";  // hybrid | lexical | vector
-  bool lexicon = true;                 // expand modern words with period ones
-  bool spelling = true;                // correct unknown words from the corpus' spelling
-  bool query_intents = true;           // "vegetarian", "without eggs", "quick" become filters
+  bool lexicon = true;                // expand modern words with period ones
+  bool spelling = true;               // correct unknown words from the corpus' spelling
+  bool query_intents = true;          // "vegetarian", "without eggs", "quick" become filters
 };
 
 struct IndexOptions {

@@ -119,7 +119,7 @@ std::string WriteExtractiveAnswer(std::string_view query, std::span<const Source
            "\u201cvegetable marrow\u201d) or a main ingredient may find what you want.";
   }
   const bool none_confident = std::all_of(sources.begin(), sources.end(),
-                                         [](const SourceRecipe& s) { return s.low_confidence; });
+                                          [](const SourceRecipe& s) { return s.low_confidence; });
   std::string out;
   if (none_confident) {
     out = "Nothing good was found in the collection for " + Quote(query) +
@@ -127,10 +127,10 @@ std::string WriteExtractiveAnswer(std::string_view query, std::span<const Source
           (sources.size() == 1 ? std::string("match, which may not be what you want, is:")
                                : "matches, which may not be what you want, are:");
   } else {
-    const auto confident = static_cast<std::size_t>(
-        std::count_if(sources.begin(), sources.end(),
-                      [](const SourceRecipe& s) { return !s.low_confidence; }));
-    out = confident == 1 ? "Here is 1 recipe" : "Here are " + std::to_string(confident) + " recipes";
+    const auto confident = static_cast<std::size_t>(std::count_if(
+        sources.begin(), sources.end(), [](const SourceRecipe& s) { return !s.low_confidence; }));
+    out =
+        confident == 1 ? "Here is 1 recipe" : "Here are " + std::to_string(confident) + " recipes";
     out += " from the collection for " + Quote(query) + ":";
   }
   std::size_t n = 0;

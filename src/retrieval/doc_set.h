@@ -11,7 +11,8 @@ namespace recipe_rag::retrieval {
 // Which documents a search may return: one bit per document id.
 class DocSet {
  public:
-  explicit DocSet(std::size_t size, bool all) : bits_((size + 7) / 8, all ? 0xff : 0), size_(size) {}
+  explicit DocSet(std::size_t size, bool all)
+      : bits_((size + 7) / 8, all ? 0xff : 0), size_(size) {}
   bool contains(std::size_t doc) const {
     return doc < size_ && (bits_[doc / 8] >> (doc % 8) & 1) != 0;
   }

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "core/strings.h"
+#include "retrieval/query_intents.h"
+
 namespace recipe_rag::retrieval {
 namespace {
 
@@ -67,6 +70,11 @@ HybridRetriever::Prepared HybridRetriever::Prepare(const Query& query) const {
   } else {
     for (auto& c : p.analyzed.concepts) c.is_filter = false;
   }
+  std::vector<std::string> excluded;
+  for (const auto& food : p.filters.exclude_ingredients) {
+    AppendUnique(excluded, WithFoodFamily(core::ToLowerAscii(food)));
+  }
+  p.filters.exclude_ingredients = std::move(excluded);
   return p;
 }
 
@@ -176,7 +184,8 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
     // Within a coverage level: how high both components ranked it, and whether the title
     // says what was asked (the title names the dish).
     const double rank_quality = std::min(1.0, h.explain.fused / best_fused);
-    const double quality = (1.0 - kTitleShare) * rank_quality + kTitleShare * h.explain.title_coverage;
+    const double quality =
+        (1.0 - kTitleShare) * rank_quality + kTitleShare * h.explain.title_coverage;
     h.score = h.explain.coverage * (kCoverageFloor + (1.0 - kCoverageFloor) * quality);
     h.low_confidence = h.score < options_.min_score;
   }

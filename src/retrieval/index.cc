@@ -1,7 +1,7 @@
 #include "retrieval/index.h"
 
-#include <unistd.h>
 #include <faiss/Index.h>
+#include <unistd.h>
 #include <xapian.h>
 
 #include <chrono>
@@ -121,9 +121,10 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
   std::vector<std::string> texts;
   texts.reserve(corpus->recipes.size());
   for (const auto& r : corpus->recipes) texts.push_back(EmbeddingDocumentText(r));
-  auto embedder = LsaEmbedder::Train(
-      texts, {.dim = request.embedding_dim, .seed = request.embedder_seed, .min_df = 2,
-              .power_iterations = 3});
+  auto embedder = LsaEmbedder::Train(texts, {.dim = request.embedding_dim,
+                                             .seed = request.embedder_seed,
+                                             .min_df = 2,
+                                             .power_iterations = 3});
   if (!embedder.ok()) return fail(std::move(embedder).error());
   if (auto st = (*embedder)->Save(tmp / kModelFile); !st.ok()) return fail(std::move(st).error());
   auto vectors = (*embedder)->Embed(texts);
@@ -150,7 +151,8 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
   m.embedding_dim = info.dim;
   m.vector_engine = "faiss " + FaissVersion() + ", " +
                     (texts.size() >= request.hnsw_threshold ? "hnsw" : "flat") + " inner product";
-  if (auto st = RecordFiles(tmp, {kRecipesFile, kLexiconFile, kLexicalFile, kModelFile, kVectorsFile}, m);
+  if (auto st =
+          RecordFiles(tmp, {kRecipesFile, kLexiconFile, kLexicalFile, kModelFile, kVectorsFile}, m);
       !st.ok()) {
     return fail(std::move(st).error());
   }
@@ -169,9 +171,8 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
   }
   auto manifest = ReadManifest(dir);
   if (!manifest.ok()) return std::move(manifest).error();
-  if (options.expected_embedder &&
-      (manifest->embedder_name != options.expected_embedder->first ||
-       manifest->embedding_dim != options.expected_embedder->second)) {
+  if (options.expected_embedder && (manifest->embedder_name != options.expected_embedder->first ||
+                                    manifest->embedding_dim != options.expected_embedder->second)) {
     return core::Error::DataLoss(
         "index was built with embedder " + manifest->embedder_name + " (dimension " +
         std::to_string(manifest->embedding_dim) + "), the configuration asks for " +
@@ -225,9 +226,9 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
   auto index = std::make_shared<LoadedIndex>();
   index->manifest = std::move(*manifest);
   index->recipes = std::move(corpus->recipes);
-  std::unique_ptr<Retriever> retriever = std::make_unique<HybridRetriever>(
-      index->recipes, std::move(*lexicon), std::move(*lexical), std::move(*embedder),
-      std::move(*vectors), options.search);
+  std::unique_ptr<Retriever> retriever =
+      std::make_unique<HybridRetriever>(index->recipes, std::move(*lexicon), std::move(*lexical),
+                                        std::move(*embedder), std::move(*vectors), options.search);
   if (options.cache_entries > 0) {
     retriever = std::make_unique<CachingRetriever>(std::move(retriever), options.cache_entries);
   }

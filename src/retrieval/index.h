@@ -18,8 +18,8 @@
 
 #include "core/result.h"
 #include "corpus/loader.h"
-#include "retrieval/manifest.h"
 #include "retrieval/hybrid_retriever.h"
+#include "retrieval/manifest.h"
 #include "retrieval/retriever.h"
 
 namespace recipe_rag::retrieval {

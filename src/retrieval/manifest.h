@@ -34,9 +34,9 @@ struct Manifest {
   std::uint64_t records = 0;
   std::string lexicon_sha256;
   std::uint64_t lexicon_entries = 0;
-  std::string lexical_engine;              // e.g. "xapian 1.4.22, bm25, english stemmer"
-  std::string embedder_name;               // "lsa"
-  std::string embedder_version;            // changes when the same text would embed differently
+  std::string lexical_engine;    // e.g. "xapian 1.4.22, bm25, english stemmer"
+  std::string embedder_name;     // "lsa"
+  std::string embedder_version;  // changes when the same text would embed differently
   int embedding_dim = 0;
   std::string vector_engine;               // e.g. "faiss 1.7.3, flat inner product"
   std::map<std::string, FileEntry> files;  // path relative to the directory → checksum

@@ -3,54 +3,10 @@
 #include <xapian.h>
 
 #include <algorithm>
-#include <array>
-#include <iterator>
+
+#include "retrieval/query_intents.h"
 
 namespace recipe_rag::retrieval {
-namespace {
-
-// English function words plus words that say "recipe" without saying which one.
-constexpr std::string_view kStopwords[] = {
-    "a",    "about",   "an",        "and",     "any",  "are",    "as",     "at",      "be",
-    "can",  "dish",    "dishes",    "do",      "for",  "from",   "give",   "good",    "have",
-    "how",  "i",       "idea",      "ideas",   "in",   "is",     "it",     "make",    "me",
-    "my",   "need",    "of",        "on",      "or",   "please", "recipe", "recipes", "show",
-    "so",   "some",    "something", "that",    "the",  "there",  "this",   "to",      "using",
-    "want", "without", "no",        "non",     "what", "whats",  "which",  "with",    "would",
-    "you",  "your",    "cook",      "cooking", "find", "made"};
-
-bool IsStopword(std::string_view w) {
-  return std::find(std::begin(kStopwords), std::end(kStopwords), w) != std::end(kStopwords);
-}
-
-// Phrases that ask for a diet, matched as consecutive words; each becomes a filter every
-// result must pass. `keep` leaves the words in the query too: "vegetarian" also matches the
-// vegetarian cookbook's tag, while "without eggs" must not search for eggs.
-struct DietPhrase {
-  std::array<std::string_view, 2> words;  // second empty for one-word phrases
-  std::string_view diet;
-  bool keep;
-};
-constexpr DietPhrase kDietPhrases[] = {
-    {{"vegetarian", ""}, "vegetarian", true},   {{"veggie", ""}, "vegetarian", true},
-    {{"meatless", ""}, "vegetarian", false},    {{"meat", "free"}, "vegetarian", false},
-    {{"without", "meat"}, "vegetarian", false}, {{"no", "meat"}, "vegetarian", false},
-    {{"without", "egg"}, "egg_free", false},    {{"without", "eggs"}, "egg_free", false},
-    {{"no", "egg"}, "egg_free", false},         {{"no", "eggs"}, "egg_free", false},
-    {{"egg", "free"}, "egg_free", false},       {{"eggless", ""}, "egg_free", false},
-    {{"without", "nuts"}, "nut_free", false},   {{"without", "nut"}, "nut_free", false},
-    {{"no", "nuts"}, "nut_free", false},        {{"no", "nut"}, "nut_free", false},
-    {{"nut", "free"}, "nut_free", false},       {{"dairy", "free"}, "dairy_free", false},
-    {{"no", "dairy"}, "dairy_free", false},     {{"without", "dairy"}, "dairy_free", false},
-    {{"non", "dairy"}, "dairy_free", false},    {{"lactose", "free"}, "dairy_free", false},
-    {{"without", "milk"}, "dairy_free", false}, {{"no", "milk"}, "dairy_free", false},
-};
-
-void AddDiet(std::vector<std::string>& diets, std::string_view diet) {
-  if (std::find(diets.begin(), diets.end(), diet) == diets.end()) diets.emplace_back(diet);
-}
-
-}  // namespace
 
 std::vector<std::string> SplitWords(std::string_view text) {
   std::vector<std::string> words;
@@ -73,24 +29,14 @@ std::vector<std::string> SplitWords(std::string_view text) {
 
 AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
   AnalyzedQuery out;
-  std::vector<std::string> words;
-  for (auto& w : SplitWords(text)) {
-    const auto phrase =
-        std::find_if(std::begin(kDietPhrases), std::end(kDietPhrases), [&](const DietPhrase& d) {
-          if (d.words[1].empty()) return w == d.words[0];
-          return !words.empty() && words.back() == d.words[0] && w == d.words[1];
-        });
-    if (phrase != std::end(kDietPhrases)) {
-      AddDiet(out.diets, phrase->diet);
-      if (!phrase->keep) {
-        if (!phrase->words[1].empty()) words.pop_back();  // the phrase's first word
-        continue;
-      }
-    }
-    words.push_back(std::move(w));
-  }
+  const auto words =
+      TakeDietsAndExclusions(TakeTimeLimits(QueryWords(text), out.max_total_minutes), out);
   std::size_t i = 0;
   while (i < words.size()) {
+    if (words[i] == kBreak) {
+      ++i;
+      continue;
+    }
     // Longest lexicon phrase starting here ("mac and cheese" before "mac").
     bool matched = false;
     for (std::size_t n = std::min(lexicon_.max_words(), words.size() - i); n >= 1; --n) {
@@ -108,7 +54,10 @@ AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
       }
     }
     if (matched) continue;
-    if (!IsStopword(words[i])) out.concepts.push_back({words[i], {}});
+    if (!IsStopword(words[i])) {
+      out.concepts.push_back({words[i], {}});
+      out.concepts.back().is_filter = IsKeptDietWord(words[i]);
+    }
     ++i;
   }
   return out;

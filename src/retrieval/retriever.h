@@ -18,7 +18,7 @@ struct Filters {
   std::vector<std::string> exclude_ingredients;  // no ingredient line may contain these words
   std::vector<std::string> diets;                // each must suit the recipe (corpus::KnownDiets)
   std::vector<std::string> include_ingredients;  // each must be in some ingredient line
-  std::optional<int> max_total_minutes;  // recipes with a known total time at most this
+  std::optional<int> max_total_minutes;          // recipes with a known total time at most this
 };
 
 struct Query {
@@ -30,12 +30,12 @@ struct Query {
 
 // How a hit was found: each component's rank and score, and what the final score is made of.
 struct HitExplain {
-  int lexical_rank = 0;      // 1-based rank in the BM25 results; 0 when not among them
-  double lexical_score = 0;  // BM25 weight
-  int vector_rank = 0;       // 1-based rank in the vector results; 0 when not among them
-  double vector_score = 0;   // cosine similarity of query and recipe vectors
-  double fused = 0;          // fusion score (RRF or weighted) that ordered the candidates
-  double coverage = 0;       // weighted share of the query's concepts the recipe contains
+  int lexical_rank = 0;       // 1-based rank in the BM25 results; 0 when not among them
+  double lexical_score = 0;   // BM25 weight
+  int vector_rank = 0;        // 1-based rank in the vector results; 0 when not among them
+  double vector_score = 0;    // cosine similarity of query and recipe vectors
+  double fused = 0;           // fusion score (RRF or weighted) that ordered the candidates
+  double coverage = 0;        // weighted share of the query's concepts the recipe contains
   double title_coverage = 0;  // the same share counting only the title
 };
 
@@ -48,7 +48,7 @@ struct Hit {
 
 // What the service understood from a query: words searched, spelling fixed, filters in force.
 struct Interpretation {
-  std::vector<std::string> concepts;  // the words and phrases searched for
+  std::vector<std::string> concepts;    // the words and phrases searched for
   std::vector<std::string> expansions;  // period words added by the lexicon
   std::vector<std::pair<std::string, std::string>> corrections;  // typed → corrected
   Filters filters;  // the request's filters merged with those the query asked for

@@ -1,12 +1,12 @@
 #include "retrieval/vector_index.h"
 
-#include <algorithm>
-
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/impl/FaissException.h>
-#include <faiss/utils/distances.h>
 #include <faiss/index_io.h>
+#include <faiss/utils/distances.h>
+
+#include <algorithm>
 
 namespace recipe_rag::retrieval {
 namespace {
@@ -100,7 +100,8 @@ core::Result<std::vector<VectorHit>> VectorIndex::Search(const float* query, std
   // Exact search is a scan either way; with a filter, scan only what is allowed.
   if (allowed != nullptr && !hnsw) return ScanAllowed(*index_, query, k, *allowed);
   // HNSW with a filter: ask for more, keep the allowed; scan when too few remain.
-  const std::size_t fetch = allowed == nullptr ? k : std::min(total, std::max<std::size_t>(8 * k, 256));
+  const std::size_t fetch =
+      allowed == nullptr ? k : std::min(total, std::max<std::size_t>(8 * k, 256));
   std::vector<float> distances(fetch);
   std::vector<faiss::Index::idx_t> labels(fetch);
   try {

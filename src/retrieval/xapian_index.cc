@@ -178,8 +178,8 @@ Xapian::Query AnyOf(const std::vector<std::string>& terms) {
 
 // Borrows a database handle for one call and gives it back however the call ends.
 template <class Pool, class Fn>
-auto WithDatabase(Pool& pool, const char* what, Fn&& fn) -> decltype(fn(
-    std::declval<Xapian::Database&>())) {
+auto WithDatabase(Pool& pool, const char* what, Fn&& fn)
+    -> decltype(fn(std::declval<Xapian::Database&>())) {
   auto db = pool.Acquire();
   try {
     auto result = fn(*db);

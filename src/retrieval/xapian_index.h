@@ -3,8 +3,8 @@
 // Fields and their weight (within-document frequency multiplier): title ×5, tags ×2,
 // ingredients ×2, instructions ×1; English Snowball stemming; spelling data from the
 // corpus; boolean terms for tags and diets (filters) and a prefixed copy of ingredient
-// words (inclusions and exclusions). Search() is safe from many threads: each call borrows its own database
-// handle (Xapian handles are single-threaded).
+// words (inclusions and exclusions). Search() is safe from many threads: each call borrows its own
+// database handle (Xapian handles are single-threaded).
 #pragma once
 
 #include <cstdint>
@@ -14,9 +14,9 @@
 
 #include "core/result.h"
 #include "corpus/recipe.h"
+#include "retrieval/doc_set.h"
 #include "retrieval/query_analyzer.h"
 #include "retrieval/retriever.h"
-#include "retrieval/doc_set.h"
 
 namespace recipe_rag::retrieval {
 

@@ -70,9 +70,12 @@ TEST(DietTest, VegetarianBookIngredientLinesAreStillChecked) {
 TEST(DietTest, ClassifyDietsListsEveryDietTheRecipeSuits) {
   using V = std::vector<std::string_view>;
   EXPECT_EQ(ClassifyDiets(Make("Rice Pudding", {"1/2 cup rice", "1 quart milk"})),
-            (V{kVegetarian, kEggFree, kNutFree}));
+            (V{kVegetarian, kEggFree, kNutFree, kGlutenFree}));
   EXPECT_EQ(ClassifyDiets(Make("Roast Beef", {"beef", "salt"})),
-            (V{kEggFree, kNutFree, kDairyFree}));
+            (V{kEggFree, kNutFree, kDairyFree, kGlutenFree}));
+  EXPECT_EQ(ClassifyDiets(Make("Stewed Prunes", {"1 lb. prunes", "sugar", "water"})),
+            (V{kVegetarian, kVegan, kEggFree, kNutFree, kDairyFree, kGlutenFree}));
+  EXPECT_EQ(KnownDiets(), (V{kVegetarian, kVegan, kEggFree, kNutFree, kDairyFree, kGlutenFree}));
   for (const auto d : KnownDiets()) EXPECT_FALSE(d.empty());
 }
 
@@ -157,6 +160,188 @@ TEST(FreeDietTest, EveryKnownDietIsClassifiedSomewhereInTheBundledCorpus) {
     EXPECT_GT(suits, 100) << diet;
     EXPECT_LT(suits, 2600) << diet;
   }
+}
+
+}  // namespace
+}  // namespace recipe_rag::corpus
+
+namespace recipe_rag::corpus {
+namespace {
+
+bool SuitsLine(std::string_view line, std::string_view diet) {
+  const auto diets = ClassifyDiets(Make("Dish", {std::string(line), "salt"}));
+  return std::find(diets.begin(), diets.end(), diet) != diets.end();
+}
+
+TEST(NormalisationTest, AccentsArePlainLetters) {
+  EXPECT_FALSE(IsVegetarian(Make("Royal Custard", {"1 cup consommé", "Yolks 2 eggs"})));
+  EXPECT_TRUE(SuitsLine("1 teaspoon crème of tartar", kDairyFree));
+}
+
+TEST(NormalisationTest, PossessivesAndIrregularPluralsAreFolded) {
+  EXPECT_FALSE(IsVegetarian(Make("Leek Soup", {"A sheep's head", "leeks"})));
+  EXPECT_FALSE(IsVegetarian(Make("Hessian Soup", {"Half an ox\u2019s head", "carrots"})));
+  EXPECT_FALSE(IsVegetarian(Make("Jelly", {"2 calves' feet", "sugar"})));
+  EXPECT_FALSE(IsVegetarian(Make("Roast", {"2 geese", "apples"})));
+  EXPECT_FALSE(IsVegetarian(Make("Soup", {"2 fishes", "water"})));
+  EXPECT_FALSE(IsVegetarian(Make("Stock for Jellies", {"2 cow-heels", "3 quarts of water"})));
+}
+
+TEST(FreeDietTest, EggFreeExcludesCustardAndHollandaise) {
+  EXPECT_FALSE(SuitsLine("1 pint of custard No. 1423", kEggFree));
+  EXPECT_FALSE(SuitsLine("Hollandaise sauce", kEggFree));
+  EXPECT_FALSE(SuitsLine("the whites of 3 eggs", kEggFree));
+}
+
+TEST(FreeDietTest, ButterTheSizeOfAnEggIsNotAnEgg) {
+  EXPECT_TRUE(SuitsLine("Egg-plant, 1", kEggFree));
+  EXPECT_TRUE(SuitsLine("a piece of butter the size of an egg", kEggFree));
+  EXPECT_TRUE(SuitsLine("butter, egg size", kEggFree));
+  EXPECT_FALSE(SuitsLine("2 eggs, butter the size of an egg", kEggFree));
+}
+
+TEST(FreeDietTest, NutFreeExcludesNutConfectionsAndNutMeats) {
+  for (const char* line :
+       {"2 oz. of ratafias", "Nuttolene, 1 cup", "Protose, 1 pound", "1/4 lb. nougat", "frangipane",
+        "orgeat syrup", "pine nuts", "1 cup peanuts", "6 macaroons", "marzipan"}) {
+    EXPECT_FALSE(SuitsLine(line, kNutFree)) << line;
+  }
+}
+
+TEST(FreeDietTest, NutmegButternutSquashAndWalnutSizedButterAreNotNuts) {
+  for (const char* line : {"grated nutmeg", "1 butternut squash", "butter the size of a walnut",
+                           "a nut of butter", "2 doughnuts", "grated cocoanut"}) {
+    EXPECT_TRUE(SuitsLine(line, kNutFree)) << line;
+  }
+  EXPECT_FALSE(SuitsLine("1 butternut squash, 1 cup walnuts", kNutFree));
+}
+
+TEST(FreeDietTest, DairyFreeExcludesMadeSaucesAndButteredCrumbs) {
+  for (const char* line :
+       {"1 cup White Sauce I", "1/2 pint of Bechamel, No. 367", "buttered cracker crumbs",
+        "1 junket tablet", "Stilton cheese", "hard sauce", "1/2 pint of custard"}) {
+    EXPECT_FALSE(SuitsLine(line, kDairyFree)) << line;
+  }
+}
+
+TEST(FreeDietTest, CoconutMilkAndNutButtersAreNotDairy) {
+  for (const char* line :
+       {"1 cup coconut milk", "cocoanut milk", "1 cup peanut butter", "nut butter",
+        "milk of almonds", "cocoa butter", "butter beans", "1 teaspoon cream of tartar"}) {
+    EXPECT_TRUE(SuitsLine(line, kDairyFree)) << line;
+  }
+}
+
+TEST(GlutenFreeTest, ExcludesWheatRyeBarleyOatsAndWhatIsMadeOfThem) {
+  for (const char* line : {"2 cups flour",
+                           "1 cup entire wheat flour",
+                           "1 cup cream of wheat",
+                           "1 cup rye meal",
+                           "2 oz. of pearl barley",
+                           "1 cup rolled oats",
+                           "½ cup oatmeal",
+                           "bran",
+                           "1 lb. of malt",
+                           "Graham flour, 1 cup",
+                           "5 oz. of semolina",
+                           "½ cup farina",
+                           "1 cup couscous",
+                           "bulgur",
+                           "seitan",
+                           "2 cups stale bread crumbs",
+                           "1 cup cracker crumbs",
+                           "6 Savoy biscuits",
+                           "½ cup cake crumbs",
+                           "4 small sponge cakes",
+                           "wafer-paper",
+                           "6 lady fingers",
+                           "the crumb of a French roll",
+                           "6 slices toast",
+                           "1/2 cup macaroni",
+                           "spaghetti",
+                           "vermicelli",
+                           "1 cup noodles",
+                           "pasta",
+                           "puff paste",
+                           "3/4 lb. of suet crust",
+                           "pastry",
+                           "bread dough",
+                           "thickening of butter and flour",
+                           "2 tablespoonfuls of soy",
+                           "soy sauce",
+                           "1/2 pint of ale",
+                           "lager beer",
+                           "stout",
+                           "Worcestershire Sauce",
+                           "1 cup White Sauce",
+                           "forcemeat balls"}) {
+    EXPECT_FALSE(SuitsLine(line, kGlutenFree)) << line;
+  }
+}
+
+TEST(GlutenFreeTest, GlutenFreeFloursAndLookAlikesAreAllowed) {
+  for (const char* line :
+       {"6 oz. of rice flour", "1 cup corn meal", "1 cup cornmeal", "2 tablespoons cornstarch",
+        "2-oz. corn flour", "¼-lb. cornflour", "potato-flour", "2 oz. of arrowroot",
+        "pearl tapioca", "1¾ cups buckwheat flour", "buckwheat", "chestnut flour", "almond flour",
+        "1 breadfruit", "½ yeast cake", "1 lb. of loaf sugar", "½ lb. almond paste",
+        "1 pint ginger ale", "1 bottle of ginger beer"}) {
+    EXPECT_TRUE(SuitsLine(line, kGlutenFree)) << line;
+  }
+  EXPECT_FALSE(SuitsLine("1 cup rice flour, 1 cup flour", kGlutenFree));
+}
+
+TEST(GlutenFreeTest, TitleNamingAWheatenFoodCounts) {
+  const auto toast = Make("Prune Whipped Toast", {"Prune pulp, 2 cups", "Eggs, whites, 4"});
+  const auto diets = ClassifyDiets(toast);
+  EXPECT_EQ(std::find(diets.begin(), diets.end(), kGlutenFree), diets.end());
+  // Shapes and textures in a title are left to the ingredient lines.
+  const auto cakes = Make("Cocoanut Cakes", {"1 lb. fresh grated cocoanut", "¾ lb. sugar"});
+  const auto cake_diets = ClassifyDiets(cakes);
+  EXPECT_NE(std::find(cake_diets.begin(), cake_diets.end(), kGlutenFree), cake_diets.end());
+}
+
+TEST(VeganTest, VeganIsVegetarianWithoutEggsDairyOrHoney) {
+  EXPECT_TRUE(SuitsLine("1 cup lentils", kVegan));
+  EXPECT_FALSE(SuitsLine("2 eggs", kVegan));
+  EXPECT_FALSE(SuitsLine("1 cup milk", kVegan));
+  EXPECT_FALSE(SuitsLine("1 tablespoonful of clarified honey", kVegan));
+  EXPECT_FALSE(SuitsLine("a few drops of cochineal", kVegan));
+  EXPECT_FALSE(SuitsLine("1 oz. of isinglass", kVegan));
+  EXPECT_FALSE(SuitsLine("1/2 lb. of suet", kVegan));
+  EXPECT_FALSE(SuitsLine("2 oz. of lard", kVegan));
+  EXPECT_FALSE(Suits(Make("Beef Tea", {"1 lb. lean round", "water"}), kVegan));
+}
+
+TEST(VeganTest, CoconutMilkAndEggPlantAreVegan) {
+  EXPECT_TRUE(SuitsLine("1 cup cocoanut milk, 1 egg plant", kVegan));
+  EXPECT_TRUE(
+      Suits(Make("Nut Soup", {"1 quart soup stock", "1 cup nut butter"}, {"Vegetarian"}), kVegan));
+}
+
+TEST(FreeDietTest, BundledCorpusRecipesTheIndependentListsFlagAreExcluded) {
+  LoadOptions options;
+  options.require_instructions = false;
+  auto corpus = LoadCorpusFile(RECIPE_RAG_SOURCE_DIR "/data/recipes/recipe_data.json", options);
+  ASSERT_TRUE(corpus.ok()) << corpus.error().message;
+  std::map<std::string, const Recipe*> by_id;
+  for (const auto& r : corpus->recipes) by_id[r.id] = &r;
+  const std::pair<const char*, std::string_view> excluded[] = {
+      {"beeton-0742", kVegetarian},  // To Dress a Sheep's Head
+      {"farmer-0226", kVegetarian},  // Royal Custard: consommé
+      {"beeton-1434", kEggFree},     // Gooseberry Trifle: custard
+      {"fulton-0096", kNutFree},     // Nuttolene Roast
+      {"beeton-1274", kNutFree},     // Exeter Pudding: ratafias
+      {"farmer-0116", kDairyFree},   // Macaroni with White Sauce
+      {"beeton-0454", kDairyFree},   // Italian Sauce: Bechamel
+      {"fulton-0183", kGlutenFree},  // Spaghetti in Tomato Sauce
+      {"farmer-0267", kGlutenFree},  // Yorkshire Pudding: flour
+  };
+  for (const auto& [id, diet] : excluded) {
+    ASSERT_TRUE(by_id.count(id)) << id;
+    EXPECT_FALSE(Suits(*by_id.at(id), diet)) << id << " " << diet;
+  }
+  EXPECT_TRUE(Suits(*by_id.at("fulton-0183"), kVegan));  // tomatoes, spaghetti, oil
 }
 
 }  // namespace

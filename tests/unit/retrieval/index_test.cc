@@ -307,7 +307,7 @@ class IndexBuildTest : public ::testing::Test {
 };
 
 const std::set<std::string> kIndexFiles = {"manifest.json", "recipes.json", "lexicon.tsv",
-                                           "lexical.glass",  "model.lsa",    "vectors.faiss"};
+                                           "lexical.glass", "model.lsa",    "vectors.faiss"};
 
 TEST_F(IndexBuildTest, BuildWritesTheDocumentedLayoutAndManifest) {
   auto m = Build();
