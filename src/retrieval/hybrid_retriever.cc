@@ -13,7 +13,7 @@ namespace {
 constexpr double kCoverageFloor = 0.6;
 constexpr double kTitleShare = 0.5;
 // Candidates calibrated (coverage is read for each) before the final top_k is cut.
-constexpr std::size_t kCalibrated = 30;
+constexpr std::size_t kCalibrated = 12;
 
 bool HasFilters(const Filters& f) {
   return !f.tags.empty() || !f.exclude_ingredients.empty() || !f.include_ingredients.empty() ||
@@ -164,7 +164,7 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
   std::sort(hits.begin(), hits.end(), by_fused);
 
   // Calibrate the best candidates, then order by calibrated score (fusion breaks ties).
-  hits.resize(std::min(hits.size(), std::max(kCalibrated, 3 * query.top_k)));
+  hits.resize(std::min(hits.size(), std::max(kCalibrated, 2 * query.top_k)));
   std::vector<std::uint32_t> docs;
   docs.reserve(hits.size());
   for (const auto& h : hits) docs.push_back(h.recipe);

@@ -69,8 +69,9 @@ class XapianIndex::Pool {
   std::vector<std::unique_ptr<Xapian::Database>> free_;
 };
 
-XapianIndex::XapianIndex(std::unique_ptr<Pool> pool, std::uint32_t doc_count)
-    : pool_(std::move(pool)), doc_count_(doc_count) {}
+XapianIndex::XapianIndex(std::unique_ptr<Pool> pool, std::uint32_t doc_count,
+                         std::unordered_map<std::string, DocSet> diets)
+    : pool_(std::move(pool)), doc_count_(doc_count), diets_(std::move(diets)) {}
 XapianIndex::~XapianIndex() = default;
 
 core::Status XapianIndex::Build(const std::vector<corpus::Recipe>& recipes,
@@ -128,8 +129,14 @@ core::Result<std::unique_ptr<XapianIndex>> XapianIndex::Open(const std::filesyst
     auto pool = std::make_unique<Pool>(file.string());
     auto db = pool->Acquire();
     const auto count = db->get_doccount();
+    std::unordered_map<std::string, DocSet> diets;
+    for (auto t = db->allterms_begin(kDietPrefix); t != db->allterms_end(kDietPrefix); ++t) {
+      DocSet set(count, false);
+      for (auto p = db->postlist_begin(*t); p != db->postlist_end(*t); ++p) set.insert(*p - 1);
+      diets.emplace(*t, std::move(set));
+    }
     pool->Release(std::move(db));
-    return std::unique_ptr<XapianIndex>(new XapianIndex(std::move(pool), count));
+    return std::unique_ptr<XapianIndex>(new XapianIndex(std::move(pool), count, std::move(diets)));
   } catch (const Xapian::Error& e) {
     return core::Error::DataLoss(std::string("lexical index cannot be opened: ") + e.get_type());
   }
@@ -169,11 +176,6 @@ Xapian::Query ConceptQuery(const Concept& c, const Xapian::Database& db, const X
   }
   if (alternatives.size() == 1) return alternatives.front();
   return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
-}
-
-// Documents having any of `terms`.
-Xapian::Query AnyOf(const std::vector<std::string>& terms) {
-  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
 }
 
 // Borrows a database handle for one call and gives it back however the call ends.
@@ -217,7 +219,6 @@ core::Result<DocSet> XapianIndex::Allowed(const Filters& filters) const {
     // Each group is a set of terms of which a document needs one.
     std::vector<std::vector<std::string>> required;
     std::vector<std::string> excluded;
-    for (const auto& diet : filters.diets) required.push_back({Term(kDietPrefix, diet)});
     for (const auto& tag : filters.tags) required.push_back({TagTerm(tag)});
     for (const auto& food : filters.include_ingredients) {
       for (const auto& w : SplitWords(food)) {
@@ -234,17 +235,18 @@ core::Result<DocSet> XapianIndex::Allowed(const Filters& filters) const {
     auto postings = [&](const std::string& term, auto&& fn) {
       for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) fn(*p - 1);
     };
-    DocSet allowed(doc_count_, required.empty());
-    for (std::size_t g = 0; g < required.size(); ++g) {
+    DocSet allowed(doc_count_, true);
+    for (const auto& diet : filters.diets) {
+      const auto it = diets_.find(Term(kDietPrefix, diet));
+      if (it == diets_.end()) return DocSet(doc_count_, false);  // no recipe has the diet
+      allowed.intersect(it->second);
+    }
+    for (const auto& group_terms : required) {
       DocSet group(doc_count_, false);
-      for (const auto& term : required[g]) {
+      for (const auto& term : group_terms) {
         postings(term, [&](Xapian::docid d) { group.insert(d); });
       }
-      if (g == 0) {
-        allowed = std::move(group);
-      } else {
-        allowed.intersect(group);
-      }
+      allowed.intersect(group);
     }
     for (const auto& term : excluded) postings(term, [&](Xapian::docid d) { allowed.erase(d); });
     return allowed;

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
@@ -69,9 +71,12 @@ class XapianIndex {
 
  private:
   class Pool;
-  explicit XapianIndex(std::unique_ptr<Pool> pool, std::uint32_t doc_count);
+  XapianIndex(std::unique_ptr<Pool> pool, std::uint32_t doc_count,
+              std::unordered_map<std::string, DocSet> diets);
   std::unique_ptr<Pool> pool_;
   std::uint32_t doc_count_;
+  // The recipes of each diet term, read once: diet filters are the common ones.
+  std::unordered_map<std::string, DocSet> diets_;
 };
 
 }  // namespace recipe_rag::retrieval
