@@ -27,7 +27,9 @@ build: setup
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release
 
-$(INDEX)/manifest.json: | build
+# Rebuilt whenever the binary, corpus, lexicon or defaults change (a few seconds), so an index
+# from an older build never meets a newer server.
+$(INDEX)/manifest.json: $(BIN) data/recipes/recipe_data.json data/lexicon/lexicon.tsv config/recipe-rag.toml | build
 	@$(BIN) index build --corpus data/recipes/recipe_data.json --out $(INDEX)
 
 $(TOKEN): | build

@@ -47,9 +47,9 @@ class DrainTest(unittest.TestCase):
 
 
 class BadIndexTest(unittest.TestCase):
-    def assert_not_ready(self, index, reason_word):
+    def assert_not_ready(self, index, reason_word, env=None):
         """The server starts, /readyz says 503 with `reason_word`, the API says 503, /healthz says 200."""
-        with Server(index=index) as server:
+        with Server(index=index, env=env) as server:
             deadline = time.monotonic() + 10
             while True:  # the index may be checked after the listener opens
                 status, headers, body = server.request("GET", "/readyz", token=None)
@@ -88,6 +88,10 @@ class BadIndexTest(unittest.TestCase):
                 f.seek(size // 2)
                 f.write(bytes([byte[0] ^ 0xFF]))
             self.assert_not_ready(copy, "checksum")
+
+    def test_index_of_another_embedder_dimension(self):
+        # The index was built with 256 dimensions; query vectors of 128 would not compare.
+        self.assert_not_ready(harness.index_path(), "embedder", env={"RECIPE_RAG__INDEX__EMBEDDING_DIM": "128"})
 
     def test_missing_index(self):
         with tempfile.TemporaryDirectory() as tmp:

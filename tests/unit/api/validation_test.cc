@@ -395,7 +395,7 @@ TEST(ValidateSearchTest, UnknownFilterIsRejectedWithItsPath) {
 }
 
 TEST(ValidateSearchTest, FilterListsMustBeArraysOfNonEmptyStrings) {
-  for (const char* key : {"tags", "exclude_ingredients"}) {
+  for (const char* key : {"tags", "exclude_ingredients", "include_ingredients", "diet"}) {
     const std::string param = std::string("filters.") + key;
     const std::vector<Json> bad = {
         Json("vegetarian"), Json(nullptr),       Json(1),
@@ -433,6 +433,70 @@ TEST(ValidateSearchTest, EmptyFilterListsAreAccepted) {
       kMaxChars);
   ASSERT_TRUE(q.ok()) << q.error().message;
   EXPECT_TRUE(q->filters.tags.empty());
+}
+
+TEST(ValidateSearchTest, IncludedIngredientsAndTimeLimitAreRead) {
+  auto q = ValidateSearch(
+      {{"query", "soup"},
+       {"filters",
+        {{"include_ingredients", Json::array({" Tomato ", "basil"})}, {"max_total_minutes", 30}}}},
+      kMaxChars);
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->filters.include_ingredients, (std::vector<std::string>{"Tomato", "basil"}));
+  ASSERT_TRUE(q->filters.max_total_minutes.has_value());
+  EXPECT_EQ(*q->filters.max_total_minutes, 30);
+}
+
+TEST(ValidateSearchTest, NullTimeLimitMeansNone) {
+  auto q =
+      ValidateSearch({{"query", "soup"}, {"filters", {{"max_total_minutes", nullptr}}}}, kMaxChars);
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_FALSE(q->filters.max_total_minutes.has_value());
+}
+
+TEST(ValidateSearchTest, TimeLimitMustBeAWholeNumberOfMinutesUpToAWeek) {
+  EXPECT_TRUE(
+      ValidateSearch({{"query", "soup"}, {"filters", {{"max_total_minutes", 10080}}}}, kMaxChars)
+          .ok());
+  for (const Json& bad :
+       {Json(0), Json(-5), Json(10081), Json(30.5), Json("30"), Json(true), Json::array({30})}) {
+    SCOPED_TRACE(bad.dump());
+    ExpectError(
+        ValidateSearch({{"query", "soup"}, {"filters", {{"max_total_minutes", bad}}}}, kMaxChars),
+        ErrorCode::kFailedPrecondition, "filters.max_total_minutes");
+  }
+}
+
+TEST(ValidateSearchTest, DietsAreCheckedAgainstTheKnownOnes) {
+  auto q = ValidateSearch(
+      {{"query", "cake"}, {"filters", {{"diet", Json::array({"Vegan", "gluten_free"})}}}},
+      kMaxChars);
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_EQ(q->filters.diets, (std::vector<std::string>{"vegan", "gluten_free"}));
+  const auto message = ExpectError(
+      ValidateSearch({{"query", "cake"}, {"filters", {{"diet", Json::array({"keto"})}}}},
+                     kMaxChars),
+      ErrorCode::kFailedPrecondition, "filters.diet");
+  EXPECT_NE(message.find("vegetarian"), std::string::npos) << message;
+}
+
+TEST(ValidateSearchTest, ExplainIsABoolean) {
+  EXPECT_FALSE(ValidateSearch({{"query", "soup"}}, kMaxChars)->explain);
+  auto q = ValidateSearch({{"query", "soup"}, {"explain", true}}, kMaxChars);
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_TRUE(q->explain);
+  for (const Json& bad : {Json(1), Json("true"), Json(nullptr)}) {
+    SCOPED_TRACE(bad.dump());
+    ExpectError(ValidateSearch({{"query", "soup"}, {"explain", bad}}, kMaxChars),
+                ErrorCode::kFailedPrecondition, "explain");
+  }
+}
+
+TEST(ValidateToolCallTest, ExplainIsNotAToolArgument) {
+  ExpectError(ValidateToolCall({{"function", "search_corpus"},
+                                {"arguments", {{"query", "soup"}, {"explain", true}}}},
+                               kMaxChars),
+              ErrorCode::kFailedPrecondition, "arguments.explain");
 }
 
 }  // namespace
