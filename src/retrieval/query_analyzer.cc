@@ -46,6 +46,7 @@ AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
       if (period == nullptr && phrase.size() > 3 && phrase.back() == 's') {
         period = lexicon_.Find(std::string_view(phrase).substr(0, phrase.size() - 1));  // "noodles"
       }
+      if (period == nullptr) period = lexicon_.Find(phrase + "s");  // "leftover" → "leftovers"
       if (period != nullptr) {
         out.concepts.push_back({phrase, *period});
         i += n;

@@ -61,6 +61,7 @@ class QueryAnalyzerTest : public ::testing::Test {
         "mac\tmacaroni\tshort form\n"
         "mac and cheese\tmacaroni cheese|macaroni and cheese\tthe dish\n"
         "noodle\tvermicelli\tthin pasta\n"
+        "leftovers\tremains of\tcooked food used again\n"
         "zucchini\tvegetable marrow\tUS/UK\n");
     ASSERT_TRUE(lex.ok()) << lex.error().message;
     lexicon_ = std::move(lex).value();
@@ -137,6 +138,13 @@ TEST_F(QueryAnalyzerTest, PluralQueryWordFindsSingularKey) {
   ASSERT_EQ(q.concepts.size(), 1u);
   EXPECT_EQ(q.concepts[0].text, "noodles");
   EXPECT_EQ(q.concepts[0].expansions, (Words{"vermicelli"}));
+}
+
+TEST_F(QueryAnalyzerTest, SingularQueryWordFindsPluralKey) {
+  const auto q = Analyze("leftover rice");
+  ASSERT_EQ(q.concepts.size(), 2u);
+  EXPECT_EQ(q.concepts[0].text, "leftover");
+  EXPECT_EQ(q.concepts[0].expansions, (Words{"remains of"}));
 }
 
 TEST_F(QueryAnalyzerTest, UnknownWordsAreKeptWithoutExpansions) {
