@@ -29,18 +29,6 @@ using observability::LogLine;
 
 constexpr const char* kDefaultConfig = "config/recipe-rag.toml";
 
-core::Result<config::Config> LoadConfig(const ConfigFlags& flags) {
-  config::LoadRequest request;
-  if (!flags.config_file.empty()) {
-    request.defaults_file = flags.config_file;
-  } else if (std::filesystem::exists(kDefaultConfig)) {
-    request.defaults_file = kDefaultConfig;
-  }
-  request.env = flags.env;
-  request.env_names = config::ProcessEnvNames();
-  return config::Load(request);
-}
-
 int Fail(std::string_view message) {
   std::cerr << "recipe-rag: " << message << "\n";
   return 1;
@@ -70,6 +58,18 @@ std::vector<std::string> PlainTokens() {
 }
 
 }  // namespace
+
+core::Result<config::Config> LoadConfig(const ConfigFlags& flags) {
+  config::LoadRequest request;
+  if (!flags.config_file.empty()) {
+    request.defaults_file = flags.config_file;
+  } else if (std::filesystem::exists(kDefaultConfig)) {
+    request.defaults_file = kDefaultConfig;
+  }
+  request.env = flags.env;
+  request.env_names = config::ProcessEnvNames();
+  return config::Load(request);
+}
 
 int Serve(const ServeFlags& flags) {
   const auto started = std::chrono::steady_clock::now();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "core/result.h"
 #include "retrieval/index.h"
 
 namespace recipe_rag::app {
@@ -48,5 +49,22 @@ retrieval::LoadOptions IndexLoadOptions(const config::Config& config, bool cache
 
 int TokenNew();
 int ConfigCheck(const ConfigFlags& flags);
+
+struct EvalFlags {
+  ConfigFlags config;
+  std::string set;       // query-set JSONL
+  std::string url;       // "" = search in-process; else the server's base URL
+  std::string token;     // bearer token for --url
+  std::string index;     // overrides index.path (in --url mode: the recipes for violations)
+  int top_k = 10;        // 1..10
+  std::string out;       // report prefix; "" = var/eval/<set>-<UTC time>
+  std::string baseline;  // "" = no gate
+  double max_drop = 0.02;
+};
+// Also exit code 3: the gate failed (eval_command.cc).
+int Eval(const EvalFlags& flags);
+
+// The configuration the flags select (shared by the subcommands).
+core::Result<config::Config> LoadConfig(const ConfigFlags& flags);
 
 }  // namespace recipe_rag::app

@@ -56,6 +56,23 @@ int Main(int argc, char** argv) {
   info_cmd->add_option("dir", info_dir, "Index directory")->required();
   info_cmd->add_flag("--verify", info_verify, "Also verify every file's checksum");
 
+  EvalFlags eval;
+  auto* eval_cmd =
+      app.add_subcommand("eval", "Score retrieval against a query set (docs/evaluation.md)");
+  AddConfigFlags(eval_cmd, eval.config);
+  eval_cmd->add_option("--set", eval.set, "Query set (JSONL), e.g. eval/dev.jsonl")->required();
+  auto* url_opt = eval_cmd->add_option("--url", eval.url, "Server to query (default: in-process)");
+  eval_cmd->add_option("--token", eval.token, "Bearer token for --url")->needs(url_opt);
+  eval_cmd->add_option("--index", eval.index,
+                       "Index directory (with --url: recipes for violations)");
+  eval_cmd->add_option("--top-k", eval.top_k, "Results per query (1-10)")->check(CLI::Range(1, 10));
+  eval_cmd->add_option("--out", eval.out, "Report prefix: writes PREFIX.json, PREFIX.md");
+  auto* baseline_opt =
+      eval_cmd->add_option("--baseline", eval.baseline, "Earlier report; exit 3 on a regression");
+  eval_cmd->add_option("--max-drop", eval.max_drop, "Allowed drop of hit@3 and nDCG@10 (0.02)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->needs(baseline_opt);
+
   auto* token_cmd = app.add_subcommand("token", "API tokens");
   token_cmd->require_subcommand(1);
   auto* token_new = token_cmd->add_subcommand("new", "Print a new random token and its SHA-256");
@@ -84,6 +101,7 @@ int Main(int argc, char** argv) {
   if (search_cmd->parsed()) return Search(search);
   if (build_cmd->parsed()) return IndexBuild(build);
   if (info_cmd->parsed()) return IndexInfo(info_dir, info_verify);
+  if (eval_cmd->parsed()) return Eval(eval);
   if (token_new->parsed()) return TokenNew();
   if (check_cmd->parsed()) return ConfigCheck(config_flags);
   return 2;
