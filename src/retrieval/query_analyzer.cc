@@ -48,7 +48,7 @@ AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
       }
       if (period == nullptr) period = lexicon_.Find(phrase + "s");  // "leftover" → "leftovers"
       if (period != nullptr) {
-        out.concepts.push_back({phrase, *period});
+        out.concepts.push_back({phrase, *period, {}, false});
         i += n;
         matched = true;
         break;
@@ -56,7 +56,7 @@ AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
     }
     if (matched) continue;
     if (!IsStopword(words[i])) {
-      out.concepts.push_back({words[i], {}});
+      out.concepts.push_back({words[i], {}, {}, false});
       out.concepts.back().is_filter = IsKeptDietWord(words[i]);
     }
     ++i;
