@@ -367,6 +367,59 @@ TEST_F(IndexBuildTest, ManifestMissingARequiredFileIsDataLoss) {
   ExpectLoadFails(ErrorCode::kDataLoss, "lexical.glass");
 }
 
+TEST_F(IndexBuildTest, CorruptedVectorsFileIsDataLossMentioningChecksum) {
+  ASSERT_TRUE(Build().ok());
+  FlipByte(out() / "vectors.faiss");
+  ExpectLoadFails(ErrorCode::kDataLoss, "checksum");
+  ExpectLoadFails(ErrorCode::kDataLoss, "vectors.faiss");
+}
+
+TEST_F(IndexBuildTest, CorruptedEmbedderModelIsDataLossMentioningChecksum) {
+  ASSERT_TRUE(Build().ok());
+  FlipByte(out() / "model.lsa");
+  ExpectLoadFails(ErrorCode::kDataLoss, "checksum");
+  ExpectLoadFails(ErrorCode::kDataLoss, "model.lsa");
+}
+
+TEST_F(IndexBuildTest, ManifestNamingAnotherEmbedderIsDataLoss) {
+  ASSERT_TRUE(Build().ok());
+  auto manifest = Json::parse(testing::ReadFile(out() / "manifest.json"));
+  manifest["embedder"]["name"] = "openai";
+  testing::WriteFile(out() / "manifest.json", manifest.dump());
+  ExpectLoadFails(ErrorCode::kDataLoss, "openai");
+}
+
+TEST_F(IndexBuildTest, ManifestDimensionOtherThanTheModelsIsDataLoss) {
+  ASSERT_TRUE(Build().ok());
+  auto manifest = Json::parse(testing::ReadFile(out() / "manifest.json"));
+  ASSERT_EQ(manifest["embedder"]["dim"], 256);
+  manifest["embedder"]["dim"] = 128;
+  testing::WriteFile(out() / "manifest.json", manifest.dump());
+  ExpectLoadFails(ErrorCode::kDataLoss, "model.lsa");
+}
+
+TEST_F(IndexBuildTest, IndexOfAnotherEmbedderDimensionIsRefusedWithARebuildHint) {
+  ASSERT_TRUE(Build().ok());
+  LoadOptions options;
+  options.expected_embedder = {{"lsa", 128}};
+  auto loaded = LoadIndex(out(), options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, ErrorCode::kDataLoss);
+  EXPECT_NE(loaded.error().message.find("rebuild"), std::string::npos) << loaded.error().message;
+  EXPECT_NE(loaded.error().message.find("256"), std::string::npos) << loaded.error().message;
+  EXPECT_NE(loaded.error().message.find("128"), std::string::npos) << loaded.error().message;
+
+  options.expected_embedder = {{"openai", 256}};
+  loaded = LoadIndex(out(), options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, ErrorCode::kDataLoss);
+
+  options.expected_embedder = {{"lsa", 256}};
+  loaded = LoadIndex(out(), options);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ((*loaded)->manifest.embedding_dim, 256);
+}
+
 // ---- Expansion weighting and phrases (docs/lexicon.md, "How it is used") ----
 
 // Builds and loads an index of `records` with the lexicon `lexicon`.
