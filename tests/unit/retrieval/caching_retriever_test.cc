@@ -15,7 +15,10 @@ class CountingRetriever : public Retriever {
   core::Result<std::vector<Hit>> Search(const Query& query) const override {
     const auto n = ++calls;
     if (query.text == "fail") return core::Error::Internal("boom");
-    return std::vector<Hit>{{static_cast<std::uint32_t>(n), 0.5, false, {}}};
+    Hit hit;
+    hit.recipe = static_cast<std::uint32_t>(n);
+    hit.score = 0.5;
+    return std::vector<Hit>{hit};
   }
   mutable std::atomic<int> calls{0};
 };

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "unit/retrieval/temp_dir.h"
+#include "unit/retrieval/test_corpus.h"
 
 namespace recipe_rag::retrieval {
 namespace {
@@ -17,65 +17,12 @@ namespace {
 namespace fs = std::filesystem;
 using core::ErrorCode;
 using Json = nlohmann::json;
-using Ids = std::vector<std::string>;
-
-Json Record(const std::string& id, const std::string& title,
-            const std::vector<std::string>& ingredients,
-            const std::vector<std::string>& instructions, const std::vector<std::string>& tags) {
-  return {{"id", id},
-          {"title", title},
-          {"ingredients", ingredients},
-          {"instructions", instructions},
-          {"tags", tags},
-          {"cuisine", nullptr},
-          {"source", "Test Kitchen"},
-          {"url", nullptr}};
-}
-
-// A small corpus in the bundled schema. Only "Tomato Soup" has "soup" in its title; the
-// stew mentions soup in its instructions only.
-Json SmallCorpus() {
-  return Json::array({
-      Record("t-spaghetti", "Spaghetti with Tomato Sauce",
-             {"1 lb. spaghetti", "2 cups stewed tomatoes", "Salt"},
-             {"Boil the spaghetti in salted water until tender.", "Pour the sauce over it."},
-             {"Italian", "Vegetarian"}),
-      Record("t-macaroni", "Macaroni Cheese",
-             {"½ lb. macaroni", "¼ lb. grated cheese", "1 pint milk"},
-             {"Boil the macaroni, drain, and cover with the cheese.", "Bake until brown."},
-             {"Vegetarian"}),
-      Record("t-custard", "Baked Custard", {"4 eggs", "1 quart milk", "½ cup sugar"},
-             {"Beat the eggs, add the milk and sugar, and bake slowly."},
-             {"Puddings", "Vegetarian"}),
-      Record("t-omelet", "Cheese Omelet", {"3 eggs", "2 oz. grated cheese", "1 tablespoon butter"},
-             {"Beat the eggs, stir in the cheese and fry in the butter."}, {"Eggs"}),
-      Record("t-stew", "Beef Stew", {"2 lbs. beef", "4 potatoes", "2 onions"},
-             {"Cut the beef in pieces and simmer with the vegetables.",
-              "Thinned with stock it makes a good soup."},
-             {"Meat"}),
-      Record("t-tomato-soup", "Tomato Soup", {"1 quart tomatoes", "1 onion", "1 pint stock"},
-             {"Simmer the tomatoes with the onion, strain and add the stock."},
-             {"Soups", "Vegetarian"}),
-      Record("t-calfs-foot", "Calf's Foot Jelly", {"2 calf's feet", "1 lemon", "sugar"},
-             {"Boil the feet slowly, strain, sweeten and flavour with lemon."}, {"Jellies"}),
-      Record("t-gingerbread", "Soft Gingerbread",
-             {"1 cup molasses", "2 eggs", "2 cups flour", "ginger"},
-             {"Mix the molasses and the eggs, stir in the flour and ginger, and bake."}, {"Cakes"}),
-  });
-}
-
-constexpr char kLexicon[] =
-    "# test lexicon\n"
-    "pasta\tmacaroni|spaghetti|vermicelli\tperiod shapes\n"
-    "mac and cheese\tmacaroni cheese\tthe dish\n";
-
-Ids HitIds(const LoadedIndex& index, const std::vector<Hit>& hits) {
-  Ids ids;
-  for (const auto& h : hits) {
-    ids.push_back(index.recipes.at(h.recipe).id);
-  }
-  return ids;
-}
+using testing::Contains;
+using testing::HitIds;
+using testing::Ids;
+using testing::kLexicon;
+using testing::Record;
+using testing::SmallCorpus;
 
 Filters Tags(std::vector<std::string> tags) {
   Filters f;
@@ -89,25 +36,13 @@ Filters Excluding(std::vector<std::string> ingredients) {
   return f;
 }
 
-bool Contains(const Ids& ids, const std::string& id) {
-  return std::find(ids.begin(), ids.end(), id) != ids.end();
-}
-
 // ---- Search over a built and loaded index (built once for the suite) ----
 
 class IndexSearchTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
-    const auto& root = dir_->path();
-    testing::WriteFile(root / "corpus.json", SmallCorpus().dump());
-    testing::WriteFile(root / "lexicon.tsv", kLexicon);
-    auto built = BuildIndex({root / "corpus.json", root / "lexicon.tsv", root / "index"});
-    if (!built.ok()) {
-      build_error_ = new std::string(built.error().message);
-      return;
-    }
-    auto loaded = LoadIndex(root / "index");
+    auto loaded = testing::BuildAndLoadIndex(dir_->path(), SmallCorpus(), kLexicon);
     if (!loaded.ok()) {
       build_error_ = new std::string(loaded.error().message);
       return;
@@ -432,6 +367,59 @@ TEST_F(IndexBuildTest, ManifestMissingARequiredFileIsDataLoss) {
   ExpectLoadFails(ErrorCode::kDataLoss, "lexical.glass");
 }
 
+TEST_F(IndexBuildTest, CorruptedVectorsFileIsDataLossMentioningChecksum) {
+  ASSERT_TRUE(Build().ok());
+  FlipByte(out() / "vectors.faiss");
+  ExpectLoadFails(ErrorCode::kDataLoss, "checksum");
+  ExpectLoadFails(ErrorCode::kDataLoss, "vectors.faiss");
+}
+
+TEST_F(IndexBuildTest, CorruptedEmbedderModelIsDataLossMentioningChecksum) {
+  ASSERT_TRUE(Build().ok());
+  FlipByte(out() / "model.lsa");
+  ExpectLoadFails(ErrorCode::kDataLoss, "checksum");
+  ExpectLoadFails(ErrorCode::kDataLoss, "model.lsa");
+}
+
+TEST_F(IndexBuildTest, ManifestNamingAnotherEmbedderIsDataLoss) {
+  ASSERT_TRUE(Build().ok());
+  auto manifest = Json::parse(testing::ReadFile(out() / "manifest.json"));
+  manifest["embedder"]["name"] = "openai";
+  testing::WriteFile(out() / "manifest.json", manifest.dump());
+  ExpectLoadFails(ErrorCode::kDataLoss, "openai");
+}
+
+TEST_F(IndexBuildTest, ManifestDimensionOtherThanTheModelsIsDataLoss) {
+  ASSERT_TRUE(Build().ok());
+  auto manifest = Json::parse(testing::ReadFile(out() / "manifest.json"));
+  ASSERT_EQ(manifest["embedder"]["dim"], 256);
+  manifest["embedder"]["dim"] = 128;
+  testing::WriteFile(out() / "manifest.json", manifest.dump());
+  ExpectLoadFails(ErrorCode::kDataLoss, "model.lsa");
+}
+
+TEST_F(IndexBuildTest, IndexOfAnotherEmbedderDimensionIsRefusedWithARebuildHint) {
+  ASSERT_TRUE(Build().ok());
+  LoadOptions options;
+  options.expected_embedder = {{"lsa", 128}};
+  auto loaded = LoadIndex(out(), options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, ErrorCode::kDataLoss);
+  EXPECT_NE(loaded.error().message.find("rebuild"), std::string::npos) << loaded.error().message;
+  EXPECT_NE(loaded.error().message.find("256"), std::string::npos) << loaded.error().message;
+  EXPECT_NE(loaded.error().message.find("128"), std::string::npos) << loaded.error().message;
+
+  options.expected_embedder = {{"openai", 256}};
+  loaded = LoadIndex(out(), options);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, ErrorCode::kDataLoss);
+
+  options.expected_embedder = {{"lsa", 256}};
+  loaded = LoadIndex(out(), options);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ((*loaded)->manifest.embedding_dim, 256);
+}
+
 // ---- Expansion weighting and phrases (docs/lexicon.md, "How it is used") ----
 
 // Builds and loads an index of `records` with the lexicon `lexicon`.
@@ -439,12 +427,7 @@ class ExpansionTest : public ::testing::Test {
  protected:
   void BuildAndLoad(const Json& records, std::string_view lexicon) {
     ASSERT_FALSE(dir_.path().empty());
-    testing::WriteFile(dir_.path() / "corpus.json", records.dump());
-    testing::WriteFile(dir_.path() / "lexicon.tsv", lexicon);
-    auto built = BuildIndex(
-        {dir_.path() / "corpus.json", dir_.path() / "lexicon.tsv", dir_.path() / "index"});
-    ASSERT_TRUE(built.ok()) << built.error().message;
-    auto loaded = LoadIndex(dir_.path() / "index");
+    auto loaded = testing::BuildAndLoadIndex(dir_.path(), records, lexicon);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     index_ = std::move(loaded).value();
   }
