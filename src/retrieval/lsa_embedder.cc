@@ -202,6 +202,14 @@ core::Result<std::unique_ptr<LsaEmbedder>> LsaEmbedder::Load(const std::filesyst
   if (!in.read(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0) return bad();
   if (!Get(in, dim) || !Get(in, vocab) || !Get(in, reserved)) return bad();
   if (dim == 0 || dim > 65'536 || vocab == 0 || vocab > 50'000'000) return bad();
+  // The file must hold what the header claims before anything that size is allocated: each
+  // word takes at least 7 bytes, and the projection vocab × dim floats.
+  std::error_code ec;
+  const auto file_bytes = std::filesystem::file_size(file, ec);
+  const auto projection_bytes = std::uint64_t{vocab} * dim * sizeof(float);
+  if (ec || file_bytes < sizeof kMagic + 12 + std::uint64_t{vocab} * 7 + projection_bytes) {
+    return bad();
+  }
   std::vector<std::string> terms(vocab);
   std::vector<float> idf(vocab);
   for (std::uint32_t i = 0; i < vocab; ++i) {

@@ -6,6 +6,7 @@
 #include <faiss/index_io.h>
 
 #include <algorithm>
+#include <new>
 
 namespace recipe_rag::retrieval {
 namespace {
@@ -124,6 +125,9 @@ core::Result<std::unique_ptr<VectorIndex>> VectorIndex::Open(const std::filesyst
     }
     return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(index)));
   } catch (const faiss::FaissException&) {
+    return core::Error::DataLoss("vector index cannot be read");
+  } catch (const std::bad_alloc&) {
+    // A corrupt header can claim more vectors than any file holds; FAISS allocates first.
     return core::Error::DataLoss("vector index cannot be read");
   }
 }

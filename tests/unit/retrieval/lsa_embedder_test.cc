@@ -207,10 +207,9 @@ TEST_F(LsaEmbedderTest, LoadOfGarbageIsDataLoss) {
   }
 }
 
-// DISABLED: bug, see note. A header whose vocabulary × dimension is far larger than the file
-// makes Load allocate the projection before reading it: std::bad_alloc escapes instead of
-// DataLoss (the vocabulary here is 2 M one-letter words, the projection would be 512 GiB).
-TEST_F(LsaEmbedderTest, DISABLED_LoadOfAModelClaimingAHugeProjectionIsDataLoss) {
+// A header whose vocabulary × dimension is far larger than the file is refused before
+// anything that size is allocated (2 M one-letter words; the projection would be 512 GiB).
+TEST_F(LsaEmbedderTest, LoadOfAModelClaimingAHugeProjectionIsDataLoss) {
   constexpr std::uint32_t kVocabulary = 2'000'000;
   constexpr std::uint32_t kDim = 65'536;
   std::string data = "RRLSA001";
