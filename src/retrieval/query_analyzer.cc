@@ -47,7 +47,7 @@ AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
         period = lexicon_.Find(std::string_view(phrase).substr(0, phrase.size() - 1));  // "noodles"
       }
       if (period != nullptr) {
-        out.concepts.push_back({phrase, *period});
+        out.concepts.push_back({phrase, *period, {}, false});
         i += n;
         matched = true;
         break;
@@ -55,7 +55,7 @@ AnalyzedQuery QueryAnalyzer::Analyze(std::string_view text) const {
     }
     if (matched) continue;
     if (!IsStopword(words[i])) {
-      out.concepts.push_back({words[i], {}});
+      out.concepts.push_back({words[i], {}, {}, false});
       out.concepts.back().is_filter = IsKeptDietWord(words[i]);
     }
     ++i;

@@ -171,11 +171,6 @@ Xapian::Query ConceptQuery(const Concept& c, const Xapian::Database& db, const X
   return Xapian::Query(Xapian::Query::OP_OR, alternatives.begin(), alternatives.end());
 }
 
-// Documents having any of `terms`.
-Xapian::Query AnyOf(const std::vector<std::string>& terms) {
-  return Xapian::Query(Xapian::Query::OP_OR, terms.begin(), terms.end());
-}
-
 // Borrows a database handle for one call and gives it back however the call ends.
 template <class Pool, class Fn>
 auto WithDatabase(Pool& pool, const char* what, Fn&& fn)

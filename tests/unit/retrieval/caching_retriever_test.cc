@@ -15,7 +15,7 @@ class CountingRetriever : public Retriever {
   core::Result<std::vector<Hit>> Search(const Query& query) const override {
     const auto n = ++calls;
     if (query.text == "fail") return core::Error::Internal("boom");
-    return std::vector<Hit>{{static_cast<std::uint32_t>(n), 0.5}};
+    return std::vector<Hit>{{static_cast<std::uint32_t>(n), 0.5, false, {}}};
   }
   mutable std::atomic<int> calls{0};
 };
