@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Scale benchmark: builds the index of three corpora in one run — the bundled one (2,640 recipes,
+# the baseline), shared/data/recipes/recipe_data_large.json (15,578) and a ×10 replica of it
+# (155,780, generated here) — recording build time, builder peak RSS, index size and
+# in-process search latency and RSS (build/release/bench/search_latency). See bench/README.md.
+#
+#   bench/scale.sh                      full run
+#   CORPORA="bundled large" bench/scale.sh
+#
+# Knobs (environment):
+#   CORPORA="bundled large large-x10"   which corpora, in this order
+#   COPIES=10       copies of each record in the replica (the "large-xN" corpus)
+#   PASSES=20       timed passes over the query list (after one warm-up pass)
+#   TOP_K=10        results per search (the /v1/search default)
+#   SKIP_BUILD=1    do not run cmake (the binaries must exist)
+#   KEEP=1          keep the work directory (replica corpus, indexes, logs) under var/
+#   STRICT=1        exit 3 when a goal is missed (default: report only)
+#   SHARED=<repo>/../shared
+# RECIPE_RAG__* variables reach the index builder (e.g. RECIPE_RAG__INDEX__HNSW_THRESHOLD).
+#
+# Writes bench/results/scale-<UTC stamp>.md and .json and prints the markdown on stdout;
+# progress goes to stderr.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+cmd_env=()
+for v in CORPORA COPIES PASSES TOP_K SKIP_BUILD KEEP STRICT SHARED; do
+  if [[ -n "${!v+x}" ]]; then
+    if [[ "${!v}" =~ ^[A-Za-z0-9_./:+-]*$ ]]; then cmd_env+=("$v=${!v}"); else cmd_env+=("$v=\"${!v}\""); fi
+  fi
+done
+while IFS='=' read -r name value; do
+  [[ -n "$name" ]] && cmd_env+=("$name=$value")
+done < <(env | grep -E '^RECIPE_RAG__[A-Z0-9_]+=' | sort)
+
+SHARED="${SHARED:-$ROOT/../shared}"
+COPIES="${COPIES:-10}"
+CORPORA="${CORPORA:-bundled large large-x$COPIES}"
+PASSES="${PASSES:-20}"
+TOP_K="${TOP_K:-10}"
+SKIP_BUILD="${SKIP_BUILD:-0}"
+KEEP="${KEEP:-0}"
+STRICT="${STRICT:-0}"
+
+BIN=build/release/recipe-rag
+LATENCY=build/release/bench/search_latency
+BUNDLED=data/recipes/recipe_data.json
+LARGE="$SHARED/data/recipes/recipe_data_large.json"
+DEV_JSONL="$SHARED/eval/dev.jsonl"
+MORE_QUERIES=bench/scale/queries.txt
+RESULTS_DIR=bench/results
+GNU_TIME=/usr/bin/time
+PY=/usr/bin/python3
+[[ -x "$PY" ]] || PY=python3
+
+say() { printf 'scale: %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+now_us() { local t="$EPOCHREALTIME"; echo "${t//[!0-9]/}"; }
+
+if ! is_uint "$COPIES" || (( COPIES == 0 )); then die "COPIES must be a positive integer, got '$COPIES'"; fi
+if ! is_uint "$PASSES" || (( PASSES == 0 )); then die "PASSES must be a positive integer, got '$PASSES'"; fi
+if ! is_uint "$TOP_K" || (( TOP_K == 0 || TOP_K > 50 )); then die "TOP_K must be 1..50, got '$TOP_K'"; fi
+read -r -a corpora <<<"$CORPORA"
+(( ${#corpora[@]} > 0 )) || die "CORPORA is empty"
+for c in "${corpora[@]}"; do
+  [[ "$c" == bundled || "$c" == large || "$c" == "large-x$COPIES" ]] ||
+    die "CORPORA: unknown corpus '$c' (bundled, large, large-x$COPIES)"
+done
+[[ -f "$DEV_JSONL" ]] || die "$DEV_JSONL not found (set SHARED)"
+[[ " ${corpora[*]} " != *" large"* || -f "$LARGE" ]] || die "$LARGE not found (set SHARED)"
+
+# ---------------------------------------------------------------- work directory
+mkdir -p var
+WORK="$(mktemp -d "$ROOT/var/scale.XXXXXX")"
+# shellcheck disable=SC2317  # reached through the trap
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [[ "$KEEP" == 1 ]]; then say "kept $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- set-up and build
+say "scripts/setup --bench"
+scripts/setup --bench >&2
+[[ -x "$GNU_TIME" ]] || die "$GNU_TIME not found (scripts/setup --bench installs it)"
+if [[ "$SKIP_BUILD" != 1 ]]; then
+  say "cmake --preset release && cmake --build --preset release --target recipe-rag search_latency"
+  { cmake --preset release >/dev/null && cmake --build --preset release --target recipe-rag search_latency; } >&2
+fi
+[[ -x "$BIN" && -x "$LATENCY" ]] || die "$BIN or $LATENCY missing (build them, or unset SKIP_BUILD)"
+
+# ---------------------------------------------------------------- machine and run metadata
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+DATE_ISO="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+M_NPROC="$(nproc)"
+M_CPU="$(awk -F': *' '/^model name/{print $2; exit}' /proc/cpuinfo)"
+M_MEM="$(awk '/^MemTotal:/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+M_KERNEL="$(uname -r)"
+M_DEBIAN="$(cat /etc/debian_version 2>/dev/null || echo unknown)"
+M_LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
+if GIT_COMMIT="$(git rev-parse HEAD 2>/dev/null)"; then
+  [[ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]] || GIT_COMMIT+=" (+ uncommitted changes)"
+else
+  GIT_COMMIT="none (no commit yet)"
+fi
+COMMAND="${cmd_env[*]:+${cmd_env[*]} }bench/scale.sh"
+
+# ---------------------------------------------------------------- one corpus
+RUNS="$WORK/runs.jsonl"   # one JSON object per corpus, merged into the report
+: >"$RUNS"
+REPLICA_S=""
+
+run_corpus() {  # name corpus_file
+  local name=$1 corpus=$2 dir="$WORK/index-$1" t0 t1 load_before
+  say "$name: building the index of $corpus"
+  load_before="$(cut -d' ' -f1 /proc/loadavg)"
+  t0="$(now_us)"
+  "$GNU_TIME" -v -o "$WORK/time-$name.txt" "$BIN" index build --corpus "$corpus" --out "$dir" \
+    >"$WORK/build-$name.out" 2>"$WORK/build-$name.log" ||
+    { tail -n 20 "$WORK/build-$name.log" >&2; die "$name: index build failed"; }
+  t1="$(now_us)"
+  [[ -f "$dir/manifest.json" ]] || die "$name: no manifest.json after the build"
+  say "$name: $(grep -m1 'built index' "$WORK/build-$name.log" || echo built)"
+  say "$name: timing $PASSES passes of searches"
+  "$LATENCY" --index "$dir" --queries "$DEV_JSONL" --queries "$MORE_QUERIES" \
+    --passes "$PASSES" --top-k "$TOP_K" >"$WORK/latency-$name.json" ||
+    die "$name: search_latency failed"
+  "$PY" - "$name" "$corpus" "$dir" "$t0" "$t1" "$load_before" "$WORK" >>"$RUNS" <<'PY'
+import json, os, re, subprocess, sys
+
+name, corpus, index_dir, t0_us, t1_us, load_before, work = sys.argv[1:8]
+t0, t1 = int(t0_us) / 1e6, int(t1_us) / 1e6
+
+def gnu_time(path):
+    fields = {}
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.strip().rpartition(": ")
+            fields[key] = value
+    return {"user_s": float(fields["User time (seconds)"]),
+            "sys_s": float(fields["System time (seconds)"]),
+            "cpu_percent": int(fields["Percent of CPU this job got"].rstrip("%")),
+            "peak_rss_mib": round(int(fields["Maximum resident set size (kbytes)"]) / 1024, 1)}
+
+build = {"wall_s": round(t1 - t0, 2), **gnu_time(os.path.join(work, f"time-{name}.txt"))}
+with open(os.path.join(work, f"build-{name}.log")) as f:
+    m = re.search(r"in (\d+) ms", f.read())
+build["builder_reported_s"] = int(m.group(1)) / 1000 if m else None
+
+# Where the build time goes, from the files' modification times: each file is written when
+# its stage ends (see BuildIndex in src/retrieval/index.cc), in this order.
+stages = [("load corpus, write recipes.json", "recipes.json"),
+          ("xapian BM25 index (incl. diet tags, compaction)", "lexical.glass"),
+          ("train LSA embedder", "model.lsa"),
+          ("embed recipes, build FAISS index", "vectors.faiss"),
+          ("checksum files, write manifest", "manifest.json")]
+phases, previous = [], t0
+for label, file in stages:
+    mtime = os.stat(os.path.join(index_dir, file)).st_mtime_ns / 1e9
+    phases.append({"stage": label, "ends_with": file, "seconds": round(mtime - previous, 2)})
+    previous = mtime
+phases.append({"stage": "install directory, free memory, exit", "ends_with": None,
+               "seconds": round(t1 - previous, 2)})
+build["phases"] = phases
+build["loadavg_1m_before"] = float(load_before)
+
+with open(os.path.join(index_dir, "manifest.json")) as f:
+    manifest = json.load(f)
+files = {f: os.path.getsize(os.path.join(index_dir, f)) for f in sorted(os.listdir(index_dir))}
+du_kib = int(subprocess.run(["du", "-sk", index_dir], capture_output=True, text=True,
+                            check=True).stdout.split()[0])
+with open(os.path.join(work, f"latency-{name}.json")) as f:
+    search = json.load(f)
+search.pop("index", None)
+print(json.dumps({
+    "name": name,
+    "corpus": ("generated: " + os.path.basename(corpus)) if corpus.startswith(work)
+              else os.path.relpath(corpus),
+    "corpus_bytes": os.path.getsize(corpus),
+    "records": manifest["corpus"]["records"],
+    "vector_engine": manifest["vector_engine"],
+    "build": build,
+    "index": {"disk_kib": du_kib, "bytes": sum(files.values()), "files": files},
+    "search": search,
+}))
+PY
+  local p99
+  p99="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["latency_us"]["p99"])' "$WORK/latency-$name.json")"
+  say "$name: build $(( (t1 - t0) / 1000 )) ms, search p99 ${p99} µs"
+  [[ "$KEEP" == 1 ]] || rm -rf "$dir"
+}
+
+for c in "${corpora[@]}"; do
+  case "$c" in
+    bundled) run_corpus bundled "$BUNDLED" ;;
+    large) run_corpus large "$LARGE" ;;
+    *)
+      replica="$WORK/recipe_data_large_x$COPIES.json"
+      say "$c: writing a ×$COPIES replica of $LARGE"
+      t0="$(now_us)"
+      "$PY" bench/scale/replicate.py "$LARGE" "$replica" --copies "$COPIES" >/dev/null
+      REPLICA_S="$(awk -v a="$t0" -v b="$(now_us)" 'BEGIN{printf "%.1f", (b-a)/1e6}')"
+      run_corpus "$c" "$replica"
+      rm -f "$replica"
+      ;;
+  esac
+done
+
+# ---------------------------------------------------------------- report
+mkdir -p "$RESULTS_DIR"
+MD="$RESULTS_DIR/scale-$STAMP.md"
+JSON="$RESULTS_DIR/scale-$STAMP.json"
+M_LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+export DATE_ISO M_NPROC M_CPU M_MEM M_KERNEL M_DEBIAN M_LOAD M_LOAD_END GIT_COMMIT COMMAND \
+  PASSES TOP_K COPIES REPLICA_S STRICT
+set +e
+"$PY" bench/scale/report.py "$RUNS" "$MD" "$JSON"
+rc=$?
+set -e
+[[ "$rc" == 0 || "$rc" == 3 ]] || die "writing the report failed (exit $rc)"
+say "wrote $MD and $JSON"
+(( rc == 0 )) || say "STRICT=1: a goal was missed"
+exit "$rc"
