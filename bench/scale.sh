@@ -25,15 +25,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-cmd_env=()
-for v in CORPORA COPIES PASSES TOP_K SKIP_BUILD KEEP STRICT SHARED; do
-  if [[ -n "${!v+x}" ]]; then
-    if [[ "${!v}" =~ ^[A-Za-z0-9_./:+-]*$ ]]; then cmd_env+=("$v=${!v}"); else cmd_env+=("$v=\"${!v}\""); fi
-  fi
-done
-while IFS='=' read -r name value; do
-  [[ -n "$name" ]] && cmd_env+=("$name=$value")
-done < <(env | grep -E '^RECIPE_RAG__[A-Z0-9_]+=' | sort)
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+set_knobs CORPORA COPIES PASSES TOP_K SKIP_BUILD KEEP STRICT SHARED
 
 SHARED="${SHARED:-$ROOT/../shared}"
 COPIES="${COPIES:-10}"

@@ -22,16 +22,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 # the knobs that were set explicitly, for the "command" line of the report
-cmd_env=()
-for v in DURATION CONNS SKIP_PEER SKIP_BUILD ONLY_PEER STRICT WARMUP PEER_PORT READY_TIMEOUT SHARED; do
-  if [[ -n "${!v+x}" ]]; then
-    if [[ "${!v}" =~ ^[A-Za-z0-9_./:+-]*$ ]]; then cmd_env+=("$v=${!v}"); else cmd_env+=("$v=\"${!v}\""); fi
-  fi
-done
-# the server's own configuration overrides, which it inherits (e.g. the answer cache)
-while IFS='=' read -r name value; do
-  [[ -n "$name" ]] && cmd_env+=("$name=$value")
-done < <(env | grep -E '^RECIPE_RAG__[A-Z0-9_]+=' | sort)
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+set_knobs DURATION CONNS SKIP_PEER SKIP_BUILD ONLY_PEER STRICT WARMUP PEER_PORT READY_TIMEOUT SHARED
 
 SHARED="${SHARED:-$ROOT/../shared}"
 DURATION="${DURATION:-10}"
