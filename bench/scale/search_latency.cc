@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -117,8 +119,8 @@ Json Memory() {
     const auto colon = line.find(':');
     if (colon == std::string::npos) continue;
     const std::string_view key(line.data(), colon);
-    if (key == "VmRSS") rss_kib = std::stod(line.substr(colon + 1));
-    if (key == "VmHWM") hwm_kib = std::stod(line.substr(colon + 1));
+    if (key == "VmRSS") rss_kib = std::strtod(line.c_str() + colon + 1, nullptr);
+    if (key == "VmHWM") hwm_kib = std::strtod(line.c_str() + colon + 1, nullptr);
   }
   return {{"vm_rss_mib", rss_kib / 1024}, {"vm_hwm_mib", hwm_kib / 1024}};
 }
@@ -132,9 +134,7 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   const auto flags = ParseFlags(argc, argv);
   if (!flags) return 1;
   std::vector<std::string> texts;
@@ -223,10 +223,22 @@ int main(int argc, char** argv) {
         {"mean", mean}}},
       {"memory", {{"after_load", after_load}, {"after_searches", after_search}}},
   };
-  std::cout << report.dump(2) << "\n";
+  // A query file may hold invalid UTF-8; print it replaced rather than throw.
+  std::cout << report.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   if (errors > 0) {
     std::cerr << "search_latency: " << errors << " searches failed\n";
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {  // JSON and allocation errors: report, do not abort
+    std::cerr << "search_latency: " << e.what() << "\n";
+    return 1;
+  }
 }
