@@ -2,7 +2,9 @@
 // vector is unit length), in FAISS.
 //
 // Small corpora get exact search (IndexFlatIP); corpora of `hnsw_threshold` recipes or more
-// get an HNSW graph (IndexHNSWFlat, M = 32, efConstruction = 200, efSearch = 128). The file is
+// get an HNSW graph (IndexHNSWFlat, M = 32, efConstruction = 200, efSearch = 128). Exact
+// scans of 8,192 vectors or more go coarse-to-fine: int8 codes (a quarter of the bytes)
+// choose 4 × k candidates, their float vectors decide. The file is
 // FAISS' own format (faiss::write_index), so it can be copied and stored anywhere.
 #pragma once
 
@@ -53,7 +55,15 @@ class VectorIndex {
 
  private:
   explicit VectorIndex(std::unique_ptr<faiss::Index> index);
+  std::vector<VectorHit> ExactSearch(const float* query, std::size_t k,
+                                     const DocSet* allowed) const;
+
+  // Indexes this large also keep int8 codes of their vectors for a coarse first pass.
+  static constexpr std::size_t kCoarseFrom = 8192;
+  static constexpr std::size_t kRefine = 4;  // candidates per wanted result, re-scored exactly
   std::unique_ptr<faiss::Index> index_;
+  std::vector<std::int8_t> codes_;  // size × dim, row-major; empty below kCoarseFrom
+  std::vector<float> scales_;       // per vector: code × scale ≈ value
 };
 
 }  // namespace recipe_rag::retrieval

@@ -246,6 +246,36 @@ TEST_P(VectorIndexTest, KZeroReturnsNothing) {
   EXPECT_TRUE(Search(*index_, queries_.data(), 0, nullptr).empty());
 }
 
+// Large exact indexes scan int8 codes first and re-score the best candidates in float: the
+// answer must still be the exact top k, with exact similarities, with and without a filter.
+TEST(VectorIndexCoarseTest, LargeExactIndexGivesTheExactTopK) {
+  testing::TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  constexpr std::size_t kLarge = 10'000;  // above the coarse pass' threshold (8,192)
+  const auto vectors = RandomUnitVectors(kLarge, kDim, 7);
+  const auto file = dir.path() / "large.faiss";
+  ASSERT_TRUE(VectorIndex::Build(vectors, kDim, kLarge, kLarge + 1, file).ok());
+  auto index = VectorIndex::Open(file);
+  ASSERT_TRUE(index.ok()) << index.error().message;
+  ASSERT_EQ((*index)->kind(), "flat");
+  DocSet odd(kLarge, false);
+  for (std::uint32_t d = 1; d < kLarge; d += 2) odd.insert(d);
+  const auto queries = RandomUnitVectors(25, kDim, 8);
+  for (const DocSet* allowed : std::vector<const DocSet*>{nullptr, &odd}) {
+    for (std::size_t q = 0; q < 25; ++q) {
+      const float* query = queries.data() + q * kDim;
+      auto hits = (*index)->Search(query, 10, allowed);
+      ASSERT_TRUE(hits.ok()) << hits.error().message;
+      auto expected = BruteForce(vectors, kLarge, query, allowed);
+      expected.resize(10);
+      EXPECT_EQ(Docs(*hits), expected) << "query " << q << (allowed ? " (odd only)" : "");
+      for (const auto& h : *hits) {
+        EXPECT_NEAR(h.similarity, Dot(query, vectors.data() + h.doc * kDim, kDim), 1e-5);
+      }
+    }
+  }
+}
+
 TEST(VectorIndexFileTest, OpenOfGarbageIsDataLoss) {
   testing::TempDir dir;
   ASSERT_FALSE(dir.path().empty());
