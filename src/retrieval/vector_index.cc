@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <new>
 
 namespace recipe_rag::retrieval {
@@ -160,6 +161,24 @@ core::Status VectorIndex::Build(const std::vector<float>& vectors, int dim, std:
 }
 
 core::Result<std::unique_ptr<VectorIndex>> VectorIndex::Open(const std::filesystem::path& file) {
+  // Every FAISS index file starts with a four-byte type, the dimension (int32) and the vector
+  // count (int64), and holds at least count × dimension floats. Checked before FAISS reads
+  // it, because FAISS allocates what the header claims first.
+  {
+    std::ifstream in(file, std::ios::binary);
+    char fourcc[4];
+    std::int32_t dim = 0;
+    std::int64_t count = 0;
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(file, ec);
+    if (!in || ec) return core::Error::DataLoss("vector index cannot be read");
+    if (!in.read(fourcc, sizeof fourcc) || !in.read(reinterpret_cast<char*>(&dim), sizeof dim) ||
+        !in.read(reinterpret_cast<char*>(&count), sizeof count) || dim <= 0 || dim > 65'536 ||
+        count < 0 ||
+        static_cast<std::uint64_t>(count) > bytes / (static_cast<std::uint64_t>(dim) * 4)) {
+      return core::Error::DataLoss("vector index cannot be read");
+    }
+  }
   try {
     std::unique_ptr<faiss::Index> index(faiss::read_index(file.c_str()));
     if (index->metric_type != faiss::METRIC_INNER_PRODUCT ||
