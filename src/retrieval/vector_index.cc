@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <new>
+#include <string_view>
 
 namespace recipe_rag::retrieval {
 namespace {
@@ -176,6 +177,14 @@ core::Result<std::unique_ptr<VectorIndex>> VectorIndex::Open(const std::filesyst
         !in.read(reinterpret_cast<char*>(&count), sizeof count) || dim <= 0 || dim > 65'536 ||
         count < 0 ||
         static_cast<std::uint64_t>(count) > bytes / (static_cast<std::uint64_t>(dim) * 4)) {
+      return core::Error::DataLoss("vector index cannot be read");
+    }
+    // An exact index ("IxFI", FAISS 1.7.3) then has two unused words, is_trained and the
+    // metric (37 bytes in all), and the number of stored floats: it must fit the file too.
+    std::uint64_t floats = 0;
+    if (std::string_view(fourcc, sizeof fourcc) == "IxFI" &&
+        (!in.seekg(37) || !in.read(reinterpret_cast<char*>(&floats), sizeof floats) ||
+         floats > bytes / 4)) {
       return core::Error::DataLoss("vector index cannot be read");
     }
   }
