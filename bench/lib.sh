@@ -15,3 +15,21 @@ set_knobs() {
     [[ -n "$name" ]] && cmd_env+=("$name=$value")
   done < <(env | grep -E '^RECIPE_RAG__[A-Z0-9_]+=' | sort)
 }
+
+# describe_machine: sets M_NPROC, M_CPU, M_MEM, M_KERNEL, M_DEBIAN, M_OS, M_LOAD (at the call)
+# and GIT_COMMIT (with " (+ uncommitted changes)" when the tree differs from HEAD), for the
+# report's header.
+describe_machine() {
+  M_NPROC="$(nproc)"
+  M_CPU="$(awk -F': *' '/^model name/{print $2; exit}' /proc/cpuinfo)"
+  M_MEM="$(awk '/^MemTotal:/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  M_KERNEL="$(uname -r)"
+  M_DEBIAN="$(cat /etc/debian_version 2>/dev/null || echo unknown)"
+  M_OS="$( (. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}") || true)"
+  M_LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
+  if GIT_COMMIT="$(git rev-parse HEAD 2>/dev/null)"; then
+    [[ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]] || GIT_COMMIT+=" (+ uncommitted changes)"
+  else
+    GIT_COMMIT="none (no commit yet)"
+  fi
+}

@@ -149,19 +149,8 @@ NQUERIES="$(wc -l <"$QUERIES")"
 # ---------------------------------------------------------------- machine and run metadata
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 DATE_ISO="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-M_NPROC="$(nproc)"
-M_CPU="$(awk -F': *' '/^model name/{print $2; exit}' /proc/cpuinfo)"
-M_MEM="$(awk '/^MemTotal:/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
-M_KERNEL="$(uname -r)"
-M_DEBIAN="$(cat /etc/debian_version 2>/dev/null || echo unknown)"
-M_OS="$( (. /etc/os-release 2>/dev/null && echo "${PRETTY_NAME:-}") || true)"
-M_LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
+describe_machine
 M_WRK="$( (wrk -v 2>&1 || true) | head -n 1 | awk '{print $1, $2}')"
-if GIT_COMMIT="$(git rev-parse HEAD 2>/dev/null)"; then
-  [[ -z "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]] || GIT_COMMIT+=" (+ uncommitted changes)"
-else
-  GIT_COMMIT="none (no commit yet)"
-fi
 COMMAND="${cmd_env[*]:+${cmd_env[*]} }bench/search.sh"
 
 # ---------------------------------------------------------------- start the servers
