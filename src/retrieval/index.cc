@@ -7,6 +7,7 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -14,6 +15,7 @@
 #include "core/version.h"
 #include "retrieval/caching_retriever.h"
 #include "retrieval/lsa_embedder.h"
+#include "retrieval/query_intents.h"
 
 namespace recipe_rag::retrieval {
 namespace fs = std::filesystem;
@@ -114,26 +116,32 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
     return fail(std::move(st).error());
   if (auto st = WriteFile(tmp / kLexiconFile, *lexicon_text); !st.ok())
     return fail(std::move(st).error());
-  if (auto st = XapianIndex::Build(corpus->recipes, tmp / kLexicalFile); !st.ok()) {
-    return fail(std::move(st).error());
-  }
-
-  std::vector<std::string> texts;
-  texts.reserve(corpus->recipes.size());
-  for (const auto& r : corpus->recipes) texts.push_back(EmbeddingDocumentText(r));
-  auto embedder = LsaEmbedder::Train(texts, {.dim = request.embedding_dim,
-                                             .seed = request.embedder_seed,
-                                             .min_df = 2,
-                                             .power_iterations = 3});
-  if (!embedder.ok()) return fail(std::move(embedder).error());
-  if (auto st = (*embedder)->Save(tmp / kModelFile); !st.ok()) return fail(std::move(st).error());
-  auto vectors = (*embedder)->Embed(texts);
-  if (!vectors.ok()) return fail(std::move(vectors).error());
-  if (auto st = VectorIndex::Build(*vectors, request.embedding_dim, texts.size(),
-                                   request.hnsw_threshold, tmp / kVectorsFile);
-      !st.ok()) {
-    return fail(std::move(st).error());
-  }
+  // The lexical and the vector index need nothing from each other, so the lexical one is built
+  // on other threads meanwhile.
+  auto lexical = std::async(std::launch::async, [&] {
+    return XapianIndex::Build(corpus->recipes, lexicon->Phrases(), tmp / kLexicalFile);
+  });
+  auto embedded = [&]() -> core::Result<EmbedderInfo> {
+    std::vector<std::string> texts;
+    texts.reserve(corpus->recipes.size());
+    for (const auto& r : corpus->recipes) texts.push_back(EmbeddingDocumentText(r));
+    auto embedder = LsaEmbedder::Train(texts, {.dim = request.embedding_dim,
+                                               .seed = request.embedder_seed,
+                                               .min_df = 2,
+                                               .power_iterations = 3});
+    if (!embedder.ok()) return std::move(embedder).error();
+    if (auto st = (*embedder)->Save(tmp / kModelFile); !st.ok()) return std::move(st).error();
+    auto vectors = (*embedder)->Embed(texts);
+    if (!vectors.ok()) return std::move(vectors).error();
+    if (auto st = VectorIndex::Build(*vectors, request.embedding_dim, texts.size(),
+                                     request.hnsw_threshold, tmp / kVectorsFile);
+        !st.ok()) {
+      return std::move(st).error();
+    }
+    return (*embedder)->info();
+  }();
+  if (auto st = lexical.get(); !st.ok()) return fail(std::move(st).error());
+  if (!embedded.ok()) return fail(std::move(embedded).error());
 
   Manifest m;
   m.builder_version = core::kVersion;
@@ -145,12 +153,13 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
   m.lexicon_sha256 = core::Sha256Hex(*lexicon_text);
   m.lexicon_entries = lexicon->size();
   m.lexical_engine = std::string("xapian ") + Xapian::version_string() + ", bm25, english stemmer";
-  const auto& info = (*embedder)->info();
+  const auto& info = *embedded;
   m.embedder_name = info.name;
   m.embedder_version = info.version;
   m.embedding_dim = info.dim;
   m.vector_engine = "faiss " + FaissVersion() + ", " +
-                    (texts.size() >= request.hnsw_threshold ? "hnsw" : "flat") + " inner product";
+                    (corpus->recipes.size() >= request.hnsw_threshold ? "hnsw" : "flat") +
+                    " inner product";
   if (auto st =
           RecordFiles(tmp, {kRecipesFile, kLexiconFile, kLexicalFile, kModelFile, kVectorsFile}, m);
       !st.ok()) {
@@ -200,7 +209,7 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
   }
   auto lexicon = Lexicon::Load(dir / kLexiconFile);
   if (!lexicon.ok()) return core::Error::DataLoss("index lexicon: " + lexicon.error().message);
-  auto lexical = XapianIndex::Open(dir / kLexicalFile);
+  auto lexical = XapianIndex::Open(dir / kLexicalFile, FoodFamilyWords());
   if (!lexical.ok()) return std::move(lexical).error();
   if ((*lexical)->doc_count() != corpus->recipes.size()) {
     return core::Error::DataLoss("index lexical.glass does not match recipes.json");

@@ -59,4 +59,18 @@ const std::vector<std::string>* Lexicon::Find(std::string_view modern) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+std::vector<std::string> Lexicon::Phrases() const {
+  std::vector<std::string> phrases;
+  const auto add = [&](const std::string& text) {
+    if (SplitWords(text).size() > 1) phrases.push_back(text);
+  };
+  for (const auto& [modern, period] : entries_) {
+    add(modern);
+    for (const auto& p : period) add(p);
+  }
+  std::sort(phrases.begin(), phrases.end());
+  phrases.erase(std::unique(phrases.begin(), phrases.end()), phrases.end());
+  return phrases;
+}
+
 }  // namespace recipe_rag::retrieval

@@ -26,6 +26,9 @@ class Lexicon {
   // Longest phrase length (in words) among the entries, for phrase matching.
   std::size_t max_words() const { return max_words_; }
   std::size_t size() const { return entries_.size(); }
+  // Every modern and period phrase of two or more words, each once, sorted: what the lexical
+  // index stores as a single term so that a phrase costs one lookup.
+  std::vector<std::string> Phrases() const;
 
  private:
   std::unordered_map<std::string, std::vector<std::string>> entries_;

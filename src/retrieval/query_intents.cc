@@ -214,6 +214,19 @@ std::vector<std::string> WithFoodFamily(std::string_view food) {
   return out;
 }
 
+std::vector<std::string> FoodFamilyWords() {
+  std::vector<std::string> words;
+  for (const auto& family : kFoodFamilies) {
+    words.emplace_back(family.head);
+    for (const auto member : family.members) {
+      if (!member.empty()) words.emplace_back(member);
+    }
+  }
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  return words;
+}
+
 bool IsKeptDietWord(std::string_view word) {
   return std::any_of(std::begin(kDietPhrases), std::end(kDietPhrases),
                      [&](const DietPhrase& d) { return d.keep && d.phrase == word; });

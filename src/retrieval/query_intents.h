@@ -35,6 +35,8 @@ std::vector<std::string> TakeDietsAndExclusions(const std::vector<std::string>& 
 // `food` and the foods a cook avoiding it avoids too: "onion" → onion, shallot, eschalot,
 // leek, chive, scallion; also garlic, pork, beef, shellfish and alcohol (query_intents.cc).
 std::vector<std::string> WithFoodFamily(std::string_view food);
+// Every head and member of the food families, each once: the exclusions worth keeping ready.
+std::vector<std::string> FoodFamilyWords();
 
 // True for a diet word that stays searched for as well ("vegetarian"): its concept is also
 // a filter.

@@ -60,7 +60,7 @@ class VectorIndex {
 
   // Indexes this large also keep int8 codes of their vectors for a coarse first pass.
   static constexpr std::size_t kCoarseFrom = 8192;
-  static constexpr std::size_t kRefine = 4;  // candidates per wanted result, re-scored exactly
+  static constexpr std::size_t kRefine = 2;  // candidates per wanted result, re-scored exactly
   std::unique_ptr<faiss::Index> index_;
   std::vector<std::int8_t> codes_;  // size × dim, row-major; empty below kCoarseFrom
   std::vector<float> scales_;       // per vector: code × scale ≈ value

@@ -3,15 +3,19 @@
 // Fields and their weight (within-document frequency multiplier): title ×5, tags ×2,
 // ingredients ×2, instructions ×1; English Snowball stemming; spelling data from the
 // corpus; boolean terms for tags and diets (filters) and a prefixed copy of ingredient
-// words (inclusions and exclusions). Search() is safe from many threads: each call borrows its own
-// database handle (Xapian handles are single-threaded).
+// words (inclusions and exclusions). Each multi-word lexicon phrase is also one term ("XP"
+// + its stems), posted where the words occur consecutively, so a phrase is one posting list
+// rather than a positional match over common words ("pepper", "cream"). Search() is safe from many
+// threads: each call borrows its own database handle (Xapian handles are single-threaded).
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/result.h"
@@ -35,13 +39,16 @@ struct QueryCoverage {
 
 class XapianIndex {
  public:
-  // Writes the recipes (document i+1 = recipes[i]) to `file` (a single-file database).
-  // Internal on a Xapian error.
+  // Writes the recipes (document i+1 = recipes[i]) to `file` (a single-file database), with
+  // a term for each of `phrases` (Lexicon::Phrases()). Internal on a Xapian error.
   static core::Status Build(const std::vector<corpus::Recipe>& recipes,
+                            const std::vector<std::string>& phrases,
                             const std::filesystem::path& file);
 
-  // DataLoss when the file is not a readable Xapian database.
-  static core::Result<std::unique_ptr<XapianIndex>> Open(const std::filesystem::path& file);
+  // DataLoss when the file is not a readable Xapian database. The recipes holding each of
+  // `common_ingredients` are found once here, so that excluding them costs no posting walk.
+  static core::Result<std::unique_ptr<XapianIndex>> Open(
+      const std::filesystem::path& file, const std::vector<std::string>& common_ingredients = {});
 
   ~XapianIndex();
   XapianIndex(const XapianIndex&) = delete;
@@ -72,11 +79,19 @@ class XapianIndex {
  private:
   class Pool;
   XapianIndex(std::unique_ptr<Pool> pool, std::uint32_t doc_count,
-              std::unordered_map<std::string, DocSet> diets);
+              std::unordered_map<std::string, DocSet> diets,
+              std::unordered_set<std::string> phrase_terms, bool title_terms,
+              std::unordered_map<std::string, DocSet> ingredients);
+  // The terms a word or phrase is looked up by: its phrase term when the index has one,
+  // otherwise its stems (which must then occur consecutively).
+  std::vector<std::string> Terms(std::string_view text) const;
   std::unique_ptr<Pool> pool_;
   std::uint32_t doc_count_;
   // The recipes of each diet term, read once: diet filters are the common ones.
   std::unordered_map<std::string, DocSet> diets_;
+  std::unordered_set<std::string> phrase_terms_;  // the "XP" terms this index was built with
+  bool title_terms_;  // the index has weightless title copies of its terms ("ZS", "XT")
+  std::unordered_map<std::string, DocSet> ingredients_;  // common ingredient word → recipes
 };
 
 }  // namespace recipe_rag::retrieval

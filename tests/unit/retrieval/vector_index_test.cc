@@ -258,17 +258,22 @@ TEST(VectorIndexCoarseTest, LargeExactIndexGivesTheExactTopK) {
   auto index = VectorIndex::Open(file);
   ASSERT_TRUE(index.ok()) << index.error().message;
   ASSERT_EQ((*index)->kind(), "flat");
-  DocSet odd(kLarge, false);
+  // Half the rows (scanned with the rest, then dropped) and a few (scored one by one).
+  DocSet odd(kLarge, false), few(kLarge, false);
   for (std::uint32_t d = 1; d < kLarge; d += 2) odd.insert(d);
+  for (std::uint32_t d = 3; d < kLarge; d += 37) few.insert(d);
   const auto queries = RandomUnitVectors(25, kDim, 8);
-  for (const DocSet* allowed : std::vector<const DocSet*>{nullptr, &odd}) {
+  for (const DocSet* allowed : std::vector<const DocSet*>{nullptr, &odd, &few}) {
     for (std::size_t q = 0; q < 25; ++q) {
       const float* query = queries.data() + q * kDim;
       auto hits = (*index)->Search(query, 10, allowed);
       ASSERT_TRUE(hits.ok()) << hits.error().message;
       auto expected = BruteForce(vectors, kLarge, query, allowed);
       expected.resize(10);
-      EXPECT_EQ(Docs(*hits), expected) << "query " << q << (allowed ? " (odd only)" : "");
+      EXPECT_EQ(Docs(*hits), expected) << "query " << q
+                                       << (allowed == &odd   ? " (odd)"
+                                           : allowed == &few ? " (few)"
+                                                             : "");
       for (const auto& h : *hits) {
         EXPECT_NEAR(h.similarity, Dot(query, vectors.data() + h.doc * kDim, kDim), 1e-5);
       }
@@ -387,6 +392,20 @@ TEST(DocSetTest, IntersectKeepsDocumentsInBoth) {
   }
   a.intersect(DocSet(21, false));
   for (std::size_t d = 0; d < 21; ++d) EXPECT_FALSE(a.contains(d)) << d;
+}
+
+TEST(DocSetTest, CountUniteSubtract) {
+  DocSet a(20, false), b(20, false);
+  for (const std::size_t d : {1, 5, 9, 19}) a.insert(d);
+  for (const std::size_t d : {5, 6, 19}) b.insert(d);
+  EXPECT_EQ(a.count(), 4u);
+  DocSet u = a;
+  u.unite(b);
+  EXPECT_EQ(u.count(), 5u);
+  a.subtract(b);
+  EXPECT_EQ(a.count(), 2u);
+  EXPECT_TRUE(a.contains(1) && a.contains(9) && !a.contains(5) && !a.contains(19));
+  EXPECT_EQ(DocSet(20, true).count(), 20u);
 }
 
 }  // namespace
