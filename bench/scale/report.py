@@ -99,7 +99,8 @@ def markdown(doc):
                  f"{b['user_s'] + b['sys_s']:.1f} | {b['cpu_percent']} | {b['peak_rss_mib']:.0f} | "
                  f"{r['index']['disk_kib'] / 1024:.1f} | {b['loadavg_1m_before']:g} |")
     L.append("")
-    L.append("Where the build time goes (wall seconds between the files' modification times):")
+    L.append("Where the build time goes (wall seconds from the files' modification times; the "
+             "lexical index is built alongside the embedder and the vectors):")
     L.append("")
     stages = [p["stage"] for p in runs[0]["build"]["phases"]] if runs else []
     L.append("| stage | " + " | ".join(r["name"] for r in runs) + " |")
@@ -132,6 +133,13 @@ def markdown(doc):
                  f"{mem['after_searches']['vm_rss_mib']:.0f} | "
                  f"{mem['after_searches']['vm_hwm_mib']:.0f} |")
     L.append("")
+    for r in runs:
+        rec = r["search"].get("vector_recall")
+        if rec:
+            L.append(f"- {r['name']}: exact vector search (int8 first pass: "
+                     f"{'yes' if rec['coarse_pass'] else 'no'}) against brute force, "
+                     f"{rec['queries']} queries: recall@{rec['k']} mean {rec['recall_mean']:.4f}, "
+                     f"worst {rec['recall_worst']:.4f}.")
     for r in runs:
         s = r["search"]
         slow = ", ".join(f"{q['query']} ({q['p50_us'] / 1000:.1f} ms)" for q in s["slowest_queries"])
