@@ -1,7 +1,6 @@
 #include "retrieval/hybrid_retriever.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "core/strings.h"
 #include "retrieval/query_intents.h"
@@ -111,7 +110,6 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
   if (!allowed.ok()) return std::move(allowed).error();
   const DocSet* allowed_set = allowed->has_value() ? &**allowed : nullptr;
 
-  std::unordered_map<std::uint32_t, HitExplain> found;
   std::vector<LexicalHit> lexical;
   if (options_.components != HybridOptions::Components::kVector) {
     auto r = lexical_->Search(p.analyzed, allowed_set, options_.candidates);
@@ -138,25 +136,42 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
                                : options_.components == HybridOptions::Components::kLexical
                                    ? 1.0
                                    : 1.0 - options_.vector_weight;
+  // One hit per recipe either component found: both lists, ordered by recipe, then merged.
+  struct Ranked {
+    std::uint32_t doc;
+    bool vector;
+    std::uint32_t index;  // into `lexical` or `nearest`
+  };
+  std::vector<Ranked> ranked;
+  ranked.reserve(lexical.size() + nearest.size());
   for (std::size_t i = 0; i < lexical.size(); ++i) {
-    auto& e = found[lexical[i].doc];
-    e.lexical_rank = static_cast<int>(i + 1);
-    e.lexical_score = lexical[i].weight;
-    e.fused += options_.fusion == HybridOptions::Fusion::kRrf
-                   ? 2.0 * lexical_share / (options_.rrf_k + static_cast<double>(i + 1))
-                   : lexical_share * lexical[i].weight / top_weight;
+    ranked.push_back({lexical[i].doc, false, static_cast<std::uint32_t>(i)});
   }
   for (std::size_t i = 0; i < nearest.size(); ++i) {
-    auto& e = found[nearest[i].doc];
-    e.vector_rank = static_cast<int>(i + 1);
-    e.vector_score = nearest[i].similarity;
-    e.fused += options_.fusion == HybridOptions::Fusion::kRrf
-                   ? 2.0 * (1.0 - lexical_share) / (options_.rrf_k + static_cast<double>(i + 1))
-                   : (1.0 - lexical_share) * std::max(0.0, e.vector_score / top_similarity);
+    ranked.push_back({nearest[i].doc, true, static_cast<std::uint32_t>(i)});
   }
-
-  hits.reserve(found.size());
-  for (const auto& [doc, e] : found) hits.push_back({doc, 0, false, e});
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    return a.doc != b.doc ? a.doc < b.doc : a.vector < b.vector;  // BM25's share added first
+  });
+  hits.reserve(ranked.size());
+  for (const auto& r : ranked) {
+    if (hits.empty() || hits.back().recipe != r.doc) hits.push_back({r.doc, 0, false, {}});
+    auto& e = hits.back().explain;
+    const double rank = static_cast<double>(r.index) + 1;
+    if (!r.vector) {
+      e.lexical_rank = static_cast<int>(rank);
+      e.lexical_score = lexical[r.index].weight;
+      e.fused += options_.fusion == HybridOptions::Fusion::kRrf
+                     ? 2.0 * lexical_share / (options_.rrf_k + rank)
+                     : lexical_share * lexical[r.index].weight / top_weight;
+    } else {
+      e.vector_rank = static_cast<int>(rank);
+      e.vector_score = nearest[r.index].similarity;
+      e.fused += options_.fusion == HybridOptions::Fusion::kRrf
+                     ? 2.0 * (1.0 - lexical_share) / (options_.rrf_k + rank)
+                     : (1.0 - lexical_share) * std::max(0.0, e.vector_score / top_similarity);
+    }
+  }
   const auto by_fused = [](const Hit& a, const Hit& b) {
     if (a.explain.fused != b.explain.fused) return a.explain.fused > b.explain.fused;
     return a.recipe < b.recipe;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <new>
 #include <string_view>
 
@@ -203,10 +204,12 @@ std::vector<VectorHit> VectorIndex::ExactSearch(const float* query, std::size_t 
     thread_local std::vector<float> scores;  // per thread: a warm scan allocates nothing
     scores.resize(n);
     score(0, n, scores.data());
+    // Rows below the heap's worst are skipped right here, without a call.
+    float floor = -std::numeric_limits<float>::infinity();
     for (std::size_t d = 0; d < n; ++d) {
-      if (allowed == nullptr || allowed->contains(d)) {
-        offer(static_cast<std::uint32_t>(d), scores[d]);
-      }
+      if (scores[d] < floor || (allowed != nullptr && !allowed->contains(d))) continue;
+      offer(static_cast<std::uint32_t>(d), scores[d]);
+      if (scored.size() == wanted) floor = scored.front().similarity;
     }
   }
   if (!coarse) return TopK(std::move(scored), k);
