@@ -32,6 +32,14 @@ std::optional<int> Index(const Json& object, const char* key) {
   return static_cast<int>(value);
 }
 
+// Appends object[key] to `to` when it is a string, adding its size to `bytes`.
+void Append(const Json& object, const char* key, std::string& to, std::size_t& bytes) {
+  if (const auto* s = String(object, key)) {
+    to += *s;
+    bytes += s->size();
+  }
+}
+
 long Count(const Json& object, const char* key) {
   const auto it = object.find(key);
   return it != object.end() && it->is_number_integer() ? it->get<long>() : 0;
@@ -84,14 +92,8 @@ core::Status ChatStream::Add(std::string_view data) {
     const auto delta = c.find("delta");
     if (delta == c.end() || !delta->is_object()) continue;
     if (const auto* s = String(*delta, "role")) choice.role = *s;
-    if (const auto* s = String(*delta, "content")) {
-      choice.content += *s;
-      bytes_ += s->size();
-    }
-    if (const auto* s = String(*delta, "refusal")) {
-      choice.refusal += *s;
-      bytes_ += s->size();
-    }
+    Append(*delta, "content", choice.content, bytes_);
+    Append(*delta, "refusal", choice.refusal, bytes_);
     const auto calls = delta->find("tool_calls");
     if (calls == delta->end() || !calls->is_array()) continue;
     for (const auto& t : *calls) {
@@ -105,14 +107,8 @@ core::Status ChatStream::Add(std::string_view data) {
       if (const auto* s = String(t, "id")) call.id = *s;
       const auto function = t.find("function");
       if (function == t.end() || !function->is_object()) continue;
-      if (const auto* s = String(*function, "name")) {
-        call.name += *s;
-        bytes_ += s->size();
-      }
-      if (const auto* s = String(*function, "arguments")) {
-        call.arguments += *s;
-        bytes_ += s->size();
-      }
+      Append(*function, "name", call.name, bytes_);
+      Append(*function, "arguments", call.arguments, bytes_);
     }
   }
   if (bytes_ > max_bytes_) return Malformed("more text than allowed");
