@@ -22,7 +22,7 @@
 
 #include "core/result.h"
 
-namespace recipe_rag::llm {
+namespace recipe_rag::rag {
 
 struct PromptInputs {
   std::string_view question;
@@ -68,4 +68,4 @@ class PromptRegistry {
   std::map<std::string, std::map<std::string, Prompt>> prompts_;  // name → version → prompt
 };
 
-}  // namespace recipe_rag::llm
+}  // namespace recipe_rag::rag

@@ -1,4 +1,4 @@
-#include "llm/prompt.h"
+#include "rag/prompt.h"
 
 #include <toml++/toml.h>
 
@@ -8,7 +8,7 @@
 
 #include "core/strings.h"
 
-namespace recipe_rag::llm {
+namespace recipe_rag::rag {
 namespace {
 
 constexpr std::string_view kOpen = "{{";
@@ -207,4 +207,4 @@ std::size_t PromptRegistry::size() const {
   return n;
 }
 
-}  // namespace recipe_rag::llm
+}  // namespace recipe_rag::rag

@@ -1,4 +1,4 @@
-#include "llm/prompt.h"
+#include "rag/prompt.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-namespace recipe_rag::llm {
+namespace recipe_rag::rag {
 namespace {
 
 namespace fs = std::filesystem;
@@ -116,4 +116,4 @@ TEST(ShippedPromptsTest, LoadAndGround) {
 }
 
 }  // namespace
-}  // namespace recipe_rag::llm
+}  // namespace recipe_rag::rag
