@@ -134,7 +134,7 @@ TEST_F(XapianIndexTest, ReadyIngredientsFilterLikeWalkedOnes) {
     for (std::uint32_t d = 0; d < recipes_.size(); ++d) {
       if (allowed->contains(d)) kept.push_back(d);
     }
-    // t-3 has "Onions" (capitalised: no stem, but the word itself), t-4 has "leeks".
+    // t-3 has "Onions" and t-4 "leeks": plural and capitalised words match their stems.
     EXPECT_EQ(kept, (std::vector<std::uint32_t>{0, 1, 2, 5}));
   }
   Filters include;
