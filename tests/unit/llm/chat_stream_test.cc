@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -107,6 +108,45 @@ TEST(ChatStreamTest, NothingAfterDoneAndTextIsBounded) {
   ChatStream small(8);
   ASSERT_TRUE(small.Add(R"({"choices": [{"index": 0, "delta": {"content": "12345678"}}]})").ok());
   EXPECT_FALSE(small.Add(R"({"choices": [{"index": 0, "delta": {"content": "9"}}]})").ok());
+}
+
+// Damaged streams — recorded bodies with bytes flipped, dropped or duplicated — never crash
+// the parser or the accumulator: every event is either added or refused with an error.
+TEST(ChatStreamTest, DamagedStreamsAreRefusedNotFatal) {
+  const auto body =
+      ReadFile(kStreams / "f82268f2fefd5cfbc7eeb59c297688be2f6ca0849a6e4f17851b517310841d9b.bin");
+  ASSERT_FALSE(body.empty());
+  std::mt19937 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    std::string damaged = body;
+    for (int edit = 0; edit < 1 + round % 8; ++edit) {
+      const auto at = rng() % damaged.size();
+      switch (rng() % 3) {
+        case 0:
+          damaged[at] = static_cast<char>(rng() % 256);
+          break;
+        case 1:
+          damaged.erase(at, 1 + rng() % 16);
+          break;
+        default:
+          damaged.insert(at, damaged.substr(at, 1 + rng() % 32));
+      }
+      if (damaged.empty()) damaged = "x";
+    }
+    ChatStream stream(1 << 16);
+    std::size_t events = 0, refused = 0;
+    http::SseParser parser(
+        [&](http::SseEvent&& e) {
+          ++events;
+          if (!stream.Add(e.data).ok()) ++refused;
+        },
+        1 << 16);
+    for (std::size_t i = 0; i < damaged.size(); i += 1 + rng() % 97) {
+      if (!parser.Feed(std::string_view(damaged).substr(i, 1 + rng() % 97)).ok()) break;
+    }
+    EXPECT_LE(refused, events);
+    EXPECT_LE(stream.completion().choices.size(), 128u);
+  }
 }
 
 }  // namespace
