@@ -124,6 +124,13 @@ void DotCodes(const std::int16_t* query, const std::int8_t* codes, const float* 
   DotCodesPortable(query, codes, scales, count, dim, out);
 }
 
+// The largest |x[i]|: the scale of a symmetric quantisation.
+float MaxAbs(const float* x, std::size_t dim) {
+  float max = 0;
+  for (std::size_t i = 0; i < dim; ++i) max = std::max(max, std::abs(x[i]));
+  return max;
+}
+
 // Rows re-scored ahead of the one being re-scored: enough to overlap their memory reads.
 constexpr std::size_t kRefinePrefetch = 4;
 
@@ -157,8 +164,7 @@ std::vector<VectorHit> VectorIndex::ExactSearch(const float* query, std::size_t 
   const bool coarse = !codes_.empty() && kRefine * k < n;
   std::vector<std::int16_t> query_codes;
   if (coarse) {
-    float max = 0;
-    for (std::size_t i = 0; i < dim; ++i) max = std::max(max, std::abs(query[i]));
+    const float max = MaxAbs(query, dim);
     const float scale = max > 0 ? kQueryCodeMax / max : 1.0f;
     query_codes.resize(dim);
     for (std::size_t i = 0; i < dim; ++i) {
@@ -237,8 +243,7 @@ VectorIndex::VectorIndex(std::unique_ptr<faiss::Index> index) : index_(std::move
   scales_.resize(n);
   for (std::size_t d = 0; d < n; ++d) {
     const float* x = stored + d * dim;
-    float max = 0;
-    for (std::size_t i = 0; i < dim; ++i) max = std::max(max, std::abs(x[i]));
+    const float max = MaxAbs(x, dim);
     scales_[d] = max > 0 ? max / 127.0f : 1.0f;
     for (std::size_t i = 0; i < dim; ++i) {
       codes_[d * dim + i] = static_cast<std::int8_t>(std::lround(x[i] / scales_[d]));

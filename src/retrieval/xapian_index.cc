@@ -3,7 +3,6 @@
 #include <xapian.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <iterator>
 #include <mutex>
@@ -292,10 +291,9 @@ core::Status XapianIndex::Build(const std::vector<corpus::Recipe>& recipes,
       });
     }
   }
-  std::string error;
-  for (const auto& e : errors) {
-    if (error.empty()) error = e;
-  }
+  const auto failed =
+      std::find_if(errors.begin(), errors.end(), [](const std::string& e) { return !e.empty(); });
+  std::string error = failed != errors.end() ? *failed : std::string();
   if (error.empty()) {
     try {
       Xapian::Database all;
@@ -312,18 +310,17 @@ core::Status XapianIndex::Build(const std::vector<corpus::Recipe>& recipes,
 
 namespace {
 
-// The ingredient terms of one word: as written and stemmed (a capitalised word has no stem).
-std::array<std::string, 2> IngredientTerms(std::string_view word, const Xapian::Stem& stem) {
-  return {Term(kIngredientPrefix, word), Term(kZIngredientPrefix, stem(std::string(word)))};
+// Adds to `set` the documents holding `term`. Walking a posting list costs its length, not the
+// corpus size.
+void AddPostings(const Xapian::Database& db, const std::string& term, DocSet& set) {
+  for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) set.insert(*p - 1);
 }
 
-// Adds to `set` the recipes with `word` in an ingredient line. Walking posting lists costs their
-// length, not the corpus size.
+// Adds to `set` the recipes with `word` in an ingredient line, as written or stemmed.
 void AddIngredientRecipes(const Xapian::Database& db, std::string_view word, DocSet& set) {
   thread_local const Xapian::Stem stem("english");
-  for (const auto& term : IngredientTerms(word, stem)) {
-    for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) set.insert(*p - 1);
-  }
+  AddPostings(db, Term(kIngredientPrefix, word), set);
+  AddPostings(db, Term(kZIngredientPrefix, stem(std::string(word))), set);
 }
 
 }  // namespace
@@ -337,7 +334,7 @@ core::Result<std::unique_ptr<XapianIndex>> XapianIndex::Open(
     std::unordered_map<std::string, DocSet> diets;
     for (auto t = db->allterms_begin(kDietPrefix); t != db->allterms_end(kDietPrefix); ++t) {
       DocSet set(count, false);
-      for (auto p = db->postlist_begin(*t); p != db->postlist_end(*t); ++p) set.insert(*p - 1);
+      AddPostings(*db, *t, set);
       diets.emplace(*t, std::move(set));
     }
     std::unordered_set<std::string> phrase_terms;
@@ -443,8 +440,7 @@ core::Result<DocSet> XapianIndex::Allowed(const Filters& filters) const {
     }
     for (const auto& tag : filters.tags) {
       DocSet group(doc_count_, false);
-      const auto term = TagTerm(tag);
-      for (auto p = db.postlist_begin(term); p != db.postlist_end(term); ++p) group.insert(*p - 1);
+      AddPostings(db, TagTerm(tag), group);
       allowed.intersect(group);
     }
     for (const auto& food : filters.include_ingredients) {
@@ -501,8 +497,12 @@ core::Result<std::vector<QueryCoverage>> XapianIndex::Coverage(
     const AnalyzedQuery& query, const std::vector<std::uint32_t>& docs) const {
   return WithDatabase(
       *pool_, "coverage", [&](Xapian::Database& db) -> core::Result<std::vector<QueryCoverage>> {
+        struct Alternative {
+          std::vector<std::string> terms;  // consecutive terms
+          std::string title;               // the title copy of a single term, when indexed
+        };
         struct Weighted {
-          std::vector<std::vector<std::string>> alternatives;  // each: consecutive terms
+          std::vector<Alternative> alternatives;
           double weight = 0;
         };
         std::vector<Weighted> concepts;
@@ -511,14 +511,19 @@ core::Result<std::vector<QueryCoverage>> XapianIndex::Coverage(
         for (const auto& c : query.concepts) {
           if (c.is_filter) continue;
           Weighted w;
-          w.alternatives.push_back(Terms(c.text));
-          for (const auto& e : c.expansions) w.alternatives.push_back(Terms(e));
-          std::erase_if(w.alternatives, [](const auto& alt) { return alt.empty(); });
+          const auto add = [&](std::string_view text) {
+            auto terms = Terms(text);
+            if (terms.empty()) return;
+            auto title = title_terms_ && terms.size() == 1 ? TitleTerm(terms.front()) : "";
+            w.alternatives.push_back({std::move(terms), std::move(title)});
+          };
+          add(c.text);
+          for (const auto& e : c.expansions) add(e);
           // A concept is as common as its most common wording; an unknown one is rarest.
           Xapian::doccount df = 0;
           for (const auto& alt : w.alternatives) {
             Xapian::doccount alt_df = db.get_doccount();
-            for (const auto& t : alt) alt_df = std::min(alt_df, db.get_termfreq(t));
+            for (const auto& t : alt.terms) alt_df = std::min(alt_df, db.get_termfreq(t));
             df = std::max(df, alt_df);
           }
           w.weight = std::log(1.0 + n / (df + 0.5));
@@ -553,16 +558,10 @@ core::Result<std::vector<QueryCoverage>> XapianIndex::Coverage(
         for (const auto& c : concepts) {
           for (const auto& alt : c.alternatives) {
             bool any = false;
-            for (const auto& term : alt) any = walk(term) || any;
-            // A title copy is only looked for where the word occurs at all.
-            const auto title = title_terms_ && alt.size() == 1 ? TitleTerm(alt.front()) : "";
-            if (!title.empty()) {
-              if (any) {
-                walk(title);
-              } else {
-                holds.try_emplace(title, docs.size(), false);
-              }
-            }
+            for (const auto& term : alt.terms) any = walk(term) || any;
+            // A title copy is only looked for where the word occurs at all: the title is read
+            // only for a recipe that has every term of the alternative.
+            if (any && !alt.title.empty()) walk(alt.title);
           }
         }
         for (std::size_t i = 0; i < docs.size(); ++i) {
@@ -586,16 +585,14 @@ core::Result<std::vector<QueryCoverage>> XapianIndex::Coverage(
           for (const auto& c : concepts) {
             bool found = false, titled = false;
             for (const auto& alt : c.alternatives) {
-              if (!std::all_of(alt.begin(), alt.end(),
+              if (!std::all_of(alt.terms.begin(), alt.terms.end(),
                                [&](const std::string& t) { return holds.at(t)[i]; })) {
                 continue;
               }
-              if (const auto title = holds.find(
-                      title_terms_ && alt.size() == 1 ? TitleTerm(alt.front()) : std::string());
-                  title != holds.end()) {
+              if (!alt.title.empty()) {
                 found = true;
-                titled = titled || title->second[i];
-              } else if (const auto pos = first(alt); pos != 0) {
+                titled = titled || holds.at(alt.title)[i];
+              } else if (const auto pos = first(alt.terms); pos != 0) {
                 found = true;
                 // The title is indexed first; every later field starts past kFieldGap.
                 titled = titled || pos <= kFieldGap;
