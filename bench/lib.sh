@@ -1,4 +1,11 @@
-# Shared by the bench scripts (source it): helpers for the reports they write.
+# Shared by the bench scripts (source it): messages, checks and helpers for the reports they
+# write. Set BENCH_NAME before sourcing: it prefixes the messages.
+
+say() { printf '%s: %s\n' "${BENCH_NAME:-bench}" "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
+# Microseconds since the epoch, from bash itself (no process per reading).
+now_us() { local t="$EPOCHREALTIME"; echo "${t//[!0-9]/}"; }
 
 # set_knobs VAR...: fills the array cmd_env with the named variables that are set, then every
 # RECIPE_RAG__* override in the environment (the server inherits those), as NAME=value words

@@ -25,6 +25,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+BENCH_NAME=scale
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 set_knobs CORPORA COPIES PASSES TOP_K SKIP_BUILD KEEP STRICT SHARED
@@ -49,11 +50,6 @@ RESULTS_DIR=bench/results
 GNU_TIME=/usr/bin/time
 PY=/usr/bin/python3
 [[ -x "$PY" ]] || PY=python3
-
-say() { printf 'scale: %s\n' "$*" >&2; }
-die() { say "ERROR: $*"; exit 1; }
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
-now_us() { local t="$EPOCHREALTIME"; echo "${t//[!0-9]/}"; }
 
 if ! is_uint "$COPIES" || (( COPIES == 0 )); then die "COPIES must be a positive integer, got '$COPIES'"; fi
 if ! is_uint "$PASSES" || (( PASSES == 0 )); then die "PASSES must be a positive integer, got '$PASSES'"; fi

@@ -22,6 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 # the knobs that were set explicitly, for the "command" line of the report
+BENCH_NAME=bench
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 set_knobs DURATION CONNS SKIP_PEER SKIP_BUILD ONLY_PEER STRICT WARMUP PEER_PORT READY_TIMEOUT SHARED
@@ -49,10 +50,6 @@ LUA=bench/wrk/tools_call.lua
 RESULTS_DIR=bench/results
 PY=/usr/bin/python3
 [[ -x "$PY" ]] || PY=python3
-
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "ERROR: $*"; exit 1; }
-is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
 if ! is_uint "$DURATION" || (( DURATION == 0 )); then die "DURATION must be a positive integer (seconds), got '$DURATION'"; fi
 if ! is_uint "$WARMUP"; then die "WARMUP must be an integer (seconds), got '$WARMUP'"; fi
@@ -154,7 +151,6 @@ M_WRK="$( (wrk -v 2>&1 || true) | head -n 1 | awk '{print $1, $2}')"
 COMMAND="${cmd_env[*]:+${cmd_env[*]} }bench/search.sh"
 
 # ---------------------------------------------------------------- start the servers
-now_us() { local t="$EPOCHREALTIME"; echo "${t//[!0-9]/}"; }
 rss_mb() { awk '/^VmRSS:/{printf "%.1f", $2/1024}' "/proc/$1/status"; }
 hwm_mb() { awk '/^VmHWM:/{printf "%.1f", $2/1024}' "/proc/$1/status"; }
 tree_rss_mb() {  # a process and its direct children (uvicorn supervisor + workers)
