@@ -258,8 +258,8 @@ constexpr std::size_t kMaxShards = 4;
 
 }  // namespace
 
-// Xapian indexes a document in about a millisecond here, almost all of it inside
-// add_document, and a WritableDatabase is single-threaded: so consecutive slices of the corpus
+// Most of Xapian's indexing time goes into add_document, and a WritableDatabase is
+// single-threaded: so consecutive slices of the corpus
 // are indexed into separate databases on separate threads, and compaction merges them in order
 // (the second shard's documents follow the first's), with their spelling data.
 core::Status XapianIndex::Build(const std::vector<corpus::Recipe>& recipes,
