@@ -11,6 +11,7 @@
 #include "core/version.h"
 #include "llm/extractive_writer.h"
 #include "observability/logger.h"
+#include "observability/metrics.h"
 
 namespace recipe_rag::api {
 namespace {
@@ -34,12 +35,15 @@ http::Response Unauthorized(const core::Error& error, bool token_presented) {
 }  // namespace
 
 Service::Service(ServiceOptions options, const auth::TokenStore& tokens, core::WorkPool& pool,
-                 Readiness& readiness, observability::Logger& logger)
+                 Readiness& readiness, observability::Logger& logger,
+                 observability::Metrics& metrics, LlmBackend llm)
     : options_(std::move(options)),
       tokens_(tokens),
       pool_(pool),
       readiness_(readiness),
-      logger_(logger) {
+      logger_(logger),
+      metrics_(metrics),
+      llm_(std::move(llm)) {
   auto bind = [this](void (Service::*fn)(const http::Request&, http::Respond&&)) {
     return [this, fn](const http::Request& r, http::Respond respond) {
       (this->*fn)(r, std::move(respond));
@@ -51,6 +55,9 @@ Service::Service(ServiceOptions options, const auth::TokenStore& tokens, core::W
   router_.Add("GET", "/v1/tools", bind(&Service::Tools));
   router_.Add("POST", "/v1/tools/call", bind(&Service::ToolsCall));
   router_.Add("POST", "/v1/search", bind(&Service::Search));
+  router_.Add("POST", "/v1/answer", bind(&Service::Answer));
+  router_.Add("POST", "/v1/chat/completions", bind(&Service::ChatCompletions));
+  router_.Add("GET", "/metrics", bind(&Service::Metrics));
 }
 
 http::Response Service::ErrorResponse(const core::Error& error) const {
@@ -121,6 +128,13 @@ void Service::Version(const http::Request&, http::Respond&& respond) {
                                           {"config_sha256", options_.config_sha256}})));
 }
 
+void Service::Metrics(const http::Request&, http::Respond&& respond) {
+  http::Response r;
+  r.body = metrics_.Expose();
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  respond(std::move(r));
+}
+
 void Service::Tools(const http::Request&, http::Respond&& respond) {
   static const std::string body = Dump(
       {{"functions", json::array({SearchCorpusDefinition()})},
@@ -150,18 +164,15 @@ void Service::HandleSearch(const http::Request& request, Shape shape, http::Resp
   RunSearch(std::move(*query), shape, request.request_id, std::move(respond));
 }
 
-http::Response Service::SearchResponse(const retrieval::LoadedIndex& index,
-                                       const retrieval::Query& query, Shape shape,
-                                       const std::vector<retrieval::Hit>& hits) {
+nlohmann::json Service::SearchJson(const retrieval::LoadedIndex& index,
+                                   const retrieval::Query& query, Shape shape,
+                                   const std::vector<retrieval::Hit>& hits) {
   json recipes = json::array();
-  std::vector<llm::SourceRecipe> sources;
-  sources.reserve(hits.size());
   for (const auto& hit : hits) {
     const auto& r = index.recipes[hit.recipe];
     json item;
     if (shape == Shape::kToolCall) {
       item = {{"id", r.id}, {"title", r.title}, {"score", RoundScore(hit.score)}};
-      sources.push_back({r.id, r.title, &r.ingredients, hit.low_confidence});
     } else {
       item = corpus::ToJson(r);
       item["score"] = RoundScore(hit.score);
@@ -171,49 +182,102 @@ http::Response Service::SearchResponse(const retrieval::LoadedIndex& index,
     recipes.push_back(std::move(item));
   }
   json out = {{"recipes", std::move(recipes)}};
-  if (shape == Shape::kToolCall) {
-    out["generated_response"] = llm::WriteExtractiveAnswer(query.text, sources);
-  } else {
+  if (shape != Shape::kToolCall) {
     // True when nothing good was found: no result, or none above search.min_score.
     out["low_confidence"] = std::all_of(hits.begin(), hits.end(),
                                         [](const retrieval::Hit& h) { return h.low_confidence; });
   }
   if (query.explain) out["query"] = InterpretationJson(index.retriever->Interpret(query));
-  return http::Response::Json(200, Dump(out));
+  return out;
 }
 
-void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
-                        http::Respond respond) {
+void Service::LogGeneration(const std::string& request_id, std::string_view route,
+                            const rag::Answer& answer) const {
+  LogLine line(answer.degraded ? LogLevel::kWarn : LogLevel::kInfo, "generation");
+  line.Str("request_id", request_id)
+      .Str("route", route)
+      .Str("prompt", answer.prompt)
+      .Str("model", answer.model)
+      .Bool("degraded", answer.degraded);
+  if (answer.degraded) line.Str("degraded_reason", answer.degraded_reason);
+  if (answer.usage) {
+    line.Int("prompt_tokens", answer.usage->prompt_tokens)
+        .Int("completion_tokens", answer.usage->completion_tokens);
+  }
+  logger_.Emit(line);
+}
+
+std::vector<rag::SourceRecipe> Service::Sources(const retrieval::LoadedIndex& index,
+                                                const std::vector<retrieval::Hit>& hits) {
+  std::vector<rag::SourceRecipe> sources;
+  sources.reserve(hits.size());
+  for (const auto& hit : hits) {
+    const auto& r = index.recipes[hit.recipe];
+    sources.push_back({r.id, r.title, r.ingredients, r.instructions, hit.low_confidence});
+  }
+  return sources;
+}
+
+void Service::SearchAsync(retrieval::Query query, const std::string& request_id, SearchDone done) {
   const auto retry_after = std::chrono::seconds(options_.retry_after_s);
   auto index = index_.load();
   if (!index) {
-    respond(ErrorResponse(
-        core::Error::Unavailable("the index is not loaded; see /readyz", retry_after)));
+    done(nullptr, core::Error::Unavailable("the index is not loaded; see /readyz", retry_after));
     return;
   }
   // A remembered answer is served here on the I/O thread; a real search goes to the pool, and
   // so does an explained one (interpreting a query reads the index).
   if (auto cached = query.explain ? std::nullopt : index->retriever->Cached(query)) {
-    respond(SearchResponse(*index, query, shape, *cached));
+    done(index, std::move(*cached));
     return;
   }
-  // The task owns everything it touches; `respond` travels with it.
-  auto shared_respond = std::make_shared<http::Respond>(std::move(respond));
-  auto task = [this, index, query = std::move(query), shape, request_id, shared_respond]() {
+  // The task owns everything it touches; `done` travels with it.
+  auto shared_done = std::make_shared<SearchDone>(std::move(done));
+  auto task = [this, index, query = std::move(query), request_id, shared_done]() {
     auto hits = index->retriever->Search(query);
     if (!hits.ok()) {
       logger_.Emit(LogLine(LogLevel::kError, "search failed")
                        .Str("request_id", request_id)
                        .Str("error", hits.error().message));
-      (*shared_respond)(ErrorResponse(core::Error::Internal("search failed")));
+      (*shared_done)(index, core::Error::Internal("search failed"));
       return;
     }
-    (*shared_respond)(SearchResponse(*index, query, shape, *hits));
+    (*shared_done)(index, std::move(*hits));
   };
   if (!pool_.TrySubmit(std::move(task))) {
-    (*shared_respond)(ErrorResponse(
-        core::Error::Unavailable("server is overloaded; retry shortly", retry_after)));
+    (*shared_done)(nullptr,
+                   core::Error::Unavailable("server is overloaded; retry shortly", retry_after));
   }
+}
+
+void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
+                        http::Respond respond) {
+  auto shared_query = std::make_shared<const retrieval::Query>(query);
+  SearchAsync(
+      std::move(query), request_id,
+      [this, shared_query, shape, request_id, respond = std::move(respond)](
+          std::shared_ptr<const retrieval::LoadedIndex> index,
+          core::Result<std::vector<retrieval::Hit>> hits) mutable {
+        if (!hits.ok()) return respond(ErrorResponse(hits.error()));
+        auto out = SearchJson(*index, *shared_query, shape, *hits);
+        if (shape != Shape::kToolCall) {
+          return respond(http::Response::Json(200, Dump(out)));
+        }
+        // search_corpus: the generator writes generated_response.
+        auto body = std::make_shared<json>(std::move(out));
+        llm_.generator->Generate(
+            shared_query->text, Sources(*index, *hits),
+            {.on_delta = nullptr,
+             .on_done = [this, body, request_id, respond = std::move(respond)](rag::Answer answer) {
+               LogGeneration(request_id, "/v1/tools/call", answer);
+               (*body)["generated_response"] = std::move(answer.text);
+               (*body)["prompt"] = answer.prompt;
+               (*body)["model"] = answer.model;
+               (*body)["degraded"] = answer.degraded;
+               if (answer.degraded) (*body)["degraded_reason"] = answer.degraded_reason;
+               respond(http::Response::Json(200, Dump(*body)));
+             }});
+      });
 }
 
 }  // namespace recipe_rag::api

@@ -15,11 +15,14 @@
 #include "core/work_pool.h"
 #include "http/handler.h"
 #include "http/router.h"
+#include "llm/provider.h"
+#include "rag/generator.h"
 #include "retrieval/index.h"
 
 namespace recipe_rag::observability {
 class Logger;
-}
+class Metrics;
+}  // namespace recipe_rag::observability
 
 namespace recipe_rag::api {
 
@@ -29,11 +32,22 @@ struct ServiceOptions {
   std::string config_sha256;  // shown by /version
 };
 
+// Generation: the generator answers /v1/answer and search_corpus' generated_response; the
+// provider (null when no LLM is configured) serves /v1/chat/completions.
+struct LlmBackend {
+  const rag::Generator* generator = nullptr;  // required
+  llm::LlmProvider* provider = nullptr;
+  std::string model;                                        // the primary upstream model
+  std::vector<std::pair<std::string, std::string>> models;  // client name → upstream model
+  int max_tool_rounds = 3;
+};
+
 class Service : public http::Handler {
  public:
-  // All references must outlive the service.
+  // All references and pointers must outlive the service.
   Service(ServiceOptions options, const auth::TokenStore& tokens, core::WorkPool& pool,
-          Readiness& readiness, observability::Logger& logger);
+          Readiness& readiness, observability::Logger& logger, observability::Metrics& metrics,
+          LlmBackend llm);
 
   void Handle(const http::Request& request, http::Respond respond) override;
 
@@ -49,6 +63,22 @@ class Service : public http::Handler {
   void Tools(const http::Request&, http::Respond&&);
   void ToolsCall(const http::Request&, http::Respond&&);
   void Search(const http::Request&, http::Respond&&);
+  void Metrics(const http::Request&, http::Respond&&);
+  // llm_endpoints.cc
+  void Answer(const http::Request&, http::Respond&&);
+  void ChatCompletions(const http::Request&, http::Respond&&);
+  void PassThrough(nlohmann::json body, bool stream, const std::string& request_id,
+                   http::Respond respond);
+  void ChatWithSearch(nlohmann::json body, const std::string& request_id, http::Respond respond);
+
+  // Runs `query` on the pool; `done` gets the index searched and the hits (or the error
+  // response to send), on a pool thread or, for a remembered answer, at once.
+  using SearchDone = std::function<void(std::shared_ptr<const retrieval::LoadedIndex>,
+                                        core::Result<std::vector<retrieval::Hit>>)>;
+  void SearchAsync(retrieval::Query query, const std::string& request_id, SearchDone done);
+  // The hits as the generator sees them.
+  static std::vector<rag::SourceRecipe> Sources(const retrieval::LoadedIndex& index,
+                                                const std::vector<retrieval::Hit>& hits);
 
   enum class Shape { kToolCall, kFullRecords };
   // Content-Type, JSON and schema checks for the shape's endpoint, then RunSearch.
@@ -56,9 +86,12 @@ class Service : public http::Handler {
   // Validated query → search on the pool → response in the given shape.
   void RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
                  http::Respond respond);
-  static http::Response SearchResponse(const retrieval::LoadedIndex& index,
-                                       const retrieval::Query& query, Shape shape,
-                                       const std::vector<retrieval::Hit>& hits);
+  static nlohmann::json SearchJson(const retrieval::LoadedIndex& index,
+                                   const retrieval::Query& query, Shape shape,
+                                   const std::vector<retrieval::Hit>& hits);
+  // One log line per generated answer: prompt version, model, degraded and why, tokens.
+  void LogGeneration(const std::string& request_id, std::string_view route,
+                     const rag::Answer& answer) const;
   http::Response ErrorResponse(const core::Error& error) const;
 
   const ServiceOptions options_;
@@ -66,6 +99,8 @@ class Service : public http::Handler {
   core::WorkPool& pool_;
   Readiness& readiness_;
   observability::Logger& logger_;
+  observability::Metrics& metrics_;
+  const LlmBackend llm_;
   http::Router router_;
   std::atomic<std::shared_ptr<const retrieval::LoadedIndex>> index_;
 };

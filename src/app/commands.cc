@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -16,9 +17,14 @@
 #include "config/config.h"
 #include "core/strings.h"
 #include "core/work_pool.h"
+#include "http/async_client.h"
 #include "http/server.h"
 #include "llm/extractive_writer.h"
+#include "llm/openai_provider.h"
 #include "observability/logger.h"
+#include "observability/metrics.h"
+#include "rag/generator.h"
+#include "rag/prompt.h"
 #include "retrieval/index.h"
 
 namespace recipe_rag::app {
@@ -55,6 +61,91 @@ int Cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurre
 std::vector<std::string> PlainTokens() {
   const char* v = std::getenv("RECIPE_RAG_API_TOKENS");  // NOLINT: read once at start-up
   return v == nullptr ? std::vector<std::string>{} : core::SplitTrimmed(v, ',');
+}
+
+// Resolves a secret reference ("env:NAME", "file:PATH"; "" = none). Messages name the
+// reference, never the value.
+core::Result<std::string> ResolveSecret(const std::string& reference, const char* what) {
+  if (reference.empty()) return std::string();
+  if (reference.rfind("env:", 0) == 0) {
+    const char* v = std::getenv(reference.substr(4).c_str());  // NOLINT: start-up only
+    if (v == nullptr || *v == '\0') {
+      return core::Error::InvalidArgument(std::string(what) + ": " + reference + " is not set");
+    }
+    return std::string(core::Trim(v));
+  }
+  if (reference.rfind("file:", 0) == 0) {
+    std::ifstream in(reference.substr(5));
+    std::string line;
+    if (!in || !std::getline(in, line) || core::Trim(line).empty()) {
+      return core::Error::InvalidArgument(std::string(what) + ": " + reference +
+                                          " is missing or empty");
+    }
+    return std::string(core::Trim(line));
+  }
+  return core::Error::InvalidArgument(std::string(what) + " must be env:NAME or file:PATH");
+}
+
+std::string EnvOr(const std::string& value, const char* name, std::string fallback = {}) {
+  if (!value.empty()) return value;
+  const char* v = std::getenv(name);  // NOLINT: start-up only
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+// The generation side of `serve`: the prompt, and the OpenAI provider when one is configured.
+struct Generation {
+  std::optional<rag::PromptRegistry> prompts;
+  const rag::Prompt* prompt = nullptr;
+  std::unique_ptr<http::AsyncClient> client;
+  std::unique_ptr<llm::OpenAiProvider> provider;
+  std::unique_ptr<rag::Generator> generator;
+};
+
+core::Result<std::unique_ptr<Generation>> SetUpGeneration(const config::LlmOptions& c,
+                                                          observability::Logger& logger,
+                                                          observability::Metrics& metrics) {
+  auto g = std::make_unique<Generation>();
+  if (c.provider == "openai") {
+    auto prompts = rag::PromptRegistry::Load(c.prompts_dir);
+    if (!prompts.ok()) return core::Error::InvalidArgument("prompts: " + prompts.error().message);
+    g->prompts = std::move(*prompts);
+    auto prompt = g->prompts->Find(c.prompt);
+    if (!prompt.ok()) return core::Error::InvalidArgument("llm.prompt: " + prompt.error().message);
+    g->prompt = *prompt;
+    auto key = ResolveSecret(c.api_key, "llm.api_key");
+    if (!key.ok()) return key.error();
+    auto base =
+        http::ParseOrigin(EnvOr(c.base_url, "OPENAI_BASE_URL", "https://api.openai.com/v1"));
+    if (!base.ok()) return core::Error::InvalidArgument("llm.base_url: " + base.error().message);
+    http::AsyncClientOptions client_options;
+    client_options.threads = c.client_threads;
+    client_options.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
+    client_options.first_byte_timeout = std::chrono::milliseconds(c.first_byte_timeout_ms);
+    client_options.chunk_timeout = std::chrono::milliseconds(c.chunk_timeout_ms);
+    client_options.total_timeout = std::chrono::milliseconds(c.total_timeout_ms);
+    client_options.max_idle_per_origin = static_cast<std::size_t>(c.max_idle_connections);
+    client_options.verify_tls = c.verify_tls;
+    client_options.ca_file = c.ca_file;
+    if (auto st = http::ApplyProxyEnvironment(client_options); !st.ok()) return st.error();
+    g->client = std::make_unique<http::AsyncClient>(client_options);
+    llm::OpenAiOptions options;
+    options.base = *base;
+    options.api_key = *key;
+    options.organization = EnvOr(c.organization, "OPENAI_ORG_ID");
+    options.project = EnvOr(c.project, "OPENAI_PROJECT_ID");
+    options.retry.max_attempts = c.max_attempts;
+    options.retry.base_delay = llm::Millis(c.retry_base_delay_ms);
+    options.retry.max_delay = llm::Millis(c.retry_max_delay_ms);
+    options.retry.deadline = llm::Millis(c.retry_deadline_ms);
+    options.breaker.failure_threshold = c.breaker_failures;
+    options.breaker.open_for = llm::Millis(c.breaker_open_ms);
+    options.breaker.half_open_probes = c.breaker_half_open_probes;
+    g->provider = std::make_unique<llm::OpenAiProvider>(options, *g->client, logger, metrics);
+  }
+  g->generator = std::make_unique<rag::Generator>(g->provider.get(), g->prompt,
+                                                  rag::GeneratorOptions{c.model, c.fallback_model},
+                                                  logger, metrics);
+  return g;
 }
 
 }  // namespace
@@ -105,7 +196,24 @@ int Serve(const ServeFlags& flags) {
   service_options.max_query_chars = config->search.max_query_chars;
   service_options.retry_after_s = config->search.retry_after_s;
   service_options.config_sha256 = config->sha256;
-  api::Service service(service_options, *tokens, *pool, readiness, logger);
+  observability::Metrics metrics;
+  auto generation = SetUpGeneration(config->llm, logger, metrics);
+  if (!generation.ok()) {
+    logger.Log(LogLevel::kError, generation.error().message);
+    return 1;
+  }
+  api::LlmBackend backend;
+  backend.generator = (*generation)->generator.get();
+  backend.provider = (*generation)->provider.get();
+  backend.model = config->llm.model;
+  backend.models = config->llm.models;
+  backend.max_tool_rounds = config->llm.max_tool_rounds;
+  logger.Emit(LogLine(LogLevel::kInfo, "generation")
+                  .Str("provider", config->llm.provider)
+                  .Str("model", backend.provider != nullptr ? config->llm.model : "extractive")
+                  .Str("fallback_model", config->llm.fallback_model)
+                  .Str("prompt", backend.generator->prompt_ref()));
+  api::Service service(service_options, *tokens, *pool, readiness, logger, metrics, backend);
 
   auto index = retrieval::LoadIndex(config->index.path, IndexLoadOptions(*config, true));
   if (index.ok()) {
@@ -145,7 +253,8 @@ int Serve(const ServeFlags& flags) {
                   .Int("search_workers", workers)
                   .Str("env", config->env));
   server.Run([&readiness] { readiness.SetDraining(); });
-  pool.reset();  // finish queued searches while the server's executor still exists
+  pool.reset();         // finish queued searches while the server's executor still exists
+  generation->reset();  // stop upstream calls (their callbacks refer to the service)
   logger.Log(LogLevel::kInfo, "shutdown complete");
   return 0;
 }

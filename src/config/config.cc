@@ -129,6 +129,31 @@ std::string CheckEmbedder(const std::string& v) {
   return v == "lsa" ? "" : "must be lsa (the only embedder built in)";
 }
 
+std::string CheckProvider(const std::string& v) {
+  return v == "none" || v == "openai" ? "" : "must be none or openai";
+}
+
+std::string CheckSecretRef(const std::string& v) {
+  if (v.empty() || v.rfind("env:", 0) == 0 || v.rfind("file:", 0) == 0) return {};
+  return "must be a reference, env:NAME or file:PATH (never the key itself)";
+}
+
+// [llm] models = { "alias" = "upstream-model", ... }
+Setter ModelMapSetter() {
+  return [](const toml::node& n, Config& c) -> std::string {
+    const auto* table = n.as_table();
+    if (table == nullptr) return "must be a table of model name = upstream model name";
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [key, value] : *table) {
+      const auto v = value.value_exact<std::string>();
+      if (!v || v->empty()) return "must map each name to a non-empty model name";
+      out.emplace_back(std::string(key.str()), *v);
+    }
+    c.llm.models = std::move(out);
+    return {};
+  };
+}
+
 std::string CheckNonEmpty(const std::string& v) { return v.empty() ? "must not be empty" : ""; }
 
 const std::vector<Field>& Fields() {
@@ -214,6 +239,71 @@ const std::vector<Field>& Fields() {
        IntSetter(
            [](Config & c) -> auto& { return c.index.hnsw_threshold; }, 0, 1'000'000'000)},
       {"auth", "tokens", StringListSetter([](Config & c) -> auto& { return c.auth.tokens; })},
+      {"llm", "provider",
+       StringSetter(
+           [](Config & c) -> auto& { return c.llm.provider; }, CheckProvider)},
+      {"llm", "base_url", StringSetter([](Config & c) -> auto& { return c.llm.base_url; })},
+      {"llm", "api_key",
+       StringSetter(
+           [](Config & c) -> auto& { return c.llm.api_key; }, CheckSecretRef)},
+      {"llm", "organization", StringSetter([](Config & c) -> auto& { return c.llm.organization; })},
+      {"llm", "project", StringSetter([](Config & c) -> auto& { return c.llm.project; })},
+      {"llm", "model",
+       StringSetter(
+           [](Config & c) -> auto& { return c.llm.model; }, CheckNonEmpty)},
+      {"llm", "fallback_model",
+       StringSetter([](Config & c) -> auto& { return c.llm.fallback_model; })},
+      {"llm", "prompt",
+       StringSetter(
+           [](Config & c) -> auto& { return c.llm.prompt; }, CheckNonEmpty)},
+      {"llm", "prompts_dir",
+       StringSetter(
+           [](Config & c) -> auto& { return c.llm.prompts_dir; }, CheckNonEmpty)},
+      {"llm", "models", ModelMapSetter()},
+      {"llm", "max_tool_rounds",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.max_tool_rounds; }, 0, 10)},
+      {"llm", "connect_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.connect_timeout_ms; }, 1, kMaxMs)},
+      {"llm", "first_byte_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.first_byte_timeout_ms; }, 1, kMaxMs)},
+      {"llm", "chunk_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.chunk_timeout_ms; }, 1, kMaxMs)},
+      {"llm", "total_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.total_timeout_ms; }, 1, kMaxMs)},
+      {"llm", "max_attempts",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.max_attempts; }, 1, 10)},
+      {"llm", "retry_base_delay_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.retry_base_delay_ms; }, 0, kMaxMs)},
+      {"llm", "retry_max_delay_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.retry_max_delay_ms; }, 0, kMaxMs)},
+      {"llm", "retry_deadline_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.retry_deadline_ms; }, 0, kMaxMs)},
+      {"llm", "breaker_failures",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.breaker_failures; }, 1, 1000)},
+      {"llm", "breaker_open_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.breaker_open_ms; }, 1, kMaxMs)},
+      {"llm", "breaker_half_open_probes",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.breaker_half_open_probes; }, 1, 100)},
+      {"llm", "verify_tls", BoolSetter([](Config & c) -> auto& { return c.llm.verify_tls; })},
+      {"llm", "ca_file", StringSetter([](Config & c) -> auto& { return c.llm.ca_file; })},
+      {"llm", "client_threads",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.client_threads; }, 1, 64)},
+      {"llm", "max_idle_connections",
+       IntSetter(
+           [](Config & c) -> auto& { return c.llm.max_idle_connections; }, 0, 100000)},
       {"log", "level",
        StringSetter(
            [](Config & c) -> auto& { return c.log.level; }, CheckLogLevel)},
@@ -344,6 +434,35 @@ nlohmann::ordered_json Settings(const Config& c) {
                 {"embedder_seed", c.index.embedder_seed},
                 {"hnsw_threshold", c.index.hnsw_threshold}};
   j["auth"] = {{"tokens", c.auth.tokens}};
+  nlohmann::ordered_json models = nlohmann::ordered_json::object();
+  for (const auto& [alias, model] : c.llm.models) models[alias] = model;
+  const auto& l = c.llm;
+  j["llm"] = {{"provider", l.provider},
+              {"base_url", l.base_url},
+              {"api_key", l.api_key},
+              {"organization", l.organization},
+              {"project", l.project},
+              {"model", l.model},
+              {"fallback_model", l.fallback_model},
+              {"prompt", l.prompt},
+              {"prompts_dir", l.prompts_dir},
+              {"models", models},
+              {"max_tool_rounds", l.max_tool_rounds},
+              {"connect_timeout_ms", l.connect_timeout_ms},
+              {"first_byte_timeout_ms", l.first_byte_timeout_ms},
+              {"chunk_timeout_ms", l.chunk_timeout_ms},
+              {"total_timeout_ms", l.total_timeout_ms},
+              {"max_attempts", l.max_attempts},
+              {"retry_base_delay_ms", l.retry_base_delay_ms},
+              {"retry_max_delay_ms", l.retry_max_delay_ms},
+              {"retry_deadline_ms", l.retry_deadline_ms},
+              {"breaker_failures", l.breaker_failures},
+              {"breaker_open_ms", l.breaker_open_ms},
+              {"breaker_half_open_probes", l.breaker_half_open_probes},
+              {"verify_tls", l.verify_tls},
+              {"ca_file", l.ca_file},
+              {"client_threads", l.client_threads},
+              {"max_idle_connections", l.max_idle_connections}};
   j["log"] = {{"level", c.log.level}, {"access_log", c.log.access_log}};
   return j;
 }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -63,6 +64,40 @@ struct AuthOptions {
   std::vector<std::string> tokens;
 };
 
+// The generator (DESIGN.md "Embedded defaults"): the extractive writer by default, or any
+// OpenAI-compatible chat-completions service. Empty base_url / organization / project fall back
+// to OPENAI_BASE_URL / OPENAI_ORG_ID / OPENAI_PROJECT_ID, then to OpenAI's own defaults.
+struct LlmOptions {
+  std::string provider = "none";               // none (extractive writer) | openai
+  std::string base_url;                        // "" = OPENAI_BASE_URL or https://api.openai.com/v1
+  std::string api_key = "env:OPENAI_API_KEY";  // secret reference: env:NAME | file:PATH
+  std::string organization;                    // OpenAI-Organization ("" = OPENAI_ORG_ID)
+  std::string project;                         // OpenAI-Project ("" = OPENAI_PROJECT_ID)
+  std::string model = "gpt-4o-mini";           // primary model for answers and chat
+  std::string fallback_model;                  // tried when the primary fails; "" = none
+  std::string prompt = "grounded-answer";      // name or name@version under prompts_dir
+  std::string prompts_dir = "prompts";
+  // /v1/chat/completions: model names clients may ask for → upstream model names. The primary
+  // model and "recipe-rag" are always accepted.
+  std::vector<std::pair<std::string, std::string>> models;
+  int max_tool_rounds = 3;  // search_corpus calls the service runs per chat completion
+  int connect_timeout_ms = 5'000;
+  int first_byte_timeout_ms = 30'000;
+  int chunk_timeout_ms = 30'000;
+  int total_timeout_ms = 120'000;
+  int max_attempts = 3;  // per call, the first included
+  int retry_base_delay_ms = 250;
+  int retry_max_delay_ms = 8'000;
+  int retry_deadline_ms = 20'000;  // no retry starts later than this after the first attempt
+  int breaker_failures = 5;        // consecutive failed attempts that open the breaker
+  int breaker_open_ms = 30'000;    // how long an open breaker refuses calls
+  int breaker_half_open_probes = 1;
+  bool verify_tls = true;
+  std::string ca_file;  // extra CA bundle (PEM) to trust
+  int client_threads = 1;
+  int max_idle_connections = 64;  // kept-alive upstream connections
+};
+
 struct LogOptions {
   std::string level = "info";  // debug | info | warn | error
   bool access_log = true;      // one JSON line per request
@@ -73,6 +108,7 @@ struct Config {
   SearchOptions search;
   IndexOptions index;
   AuthOptions auth;
+  LlmOptions llm;
   LogOptions log;
   std::string env;     // the overlay applied ("" when none)
   std::string sha256;  // checksum of the effective configuration (for /version)

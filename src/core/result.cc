@@ -20,6 +20,8 @@ int ToHttpStatus(ErrorCode code) {
       return 504;
     case ErrorCode::kUnavailable:
       return 503;
+    case ErrorCode::kCancelled:
+      return 499;
     case ErrorCode::kDataLoss:
     case ErrorCode::kInternal:
       return 500;
@@ -44,6 +46,8 @@ const char* ErrorTypeName(ErrorCode code) {
       return "timeout";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kCancelled:
+      return "cancelled";
     case ErrorCode::kDataLoss:
     case ErrorCode::kInternal:
       return "internal";

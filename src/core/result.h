@@ -24,6 +24,7 @@ enum class ErrorCode {
   kResourceExhausted,   // 429 for a caller's quota; see kUnavailable for our own capacity
   kDeadlineExceeded,    // 504
   kUnavailable,         // 503: overloaded, draining or not ready; retry later
+  kCancelled,           // 499: the caller went away (nobody reads the answer)
   kDataLoss,            // a corrupt or incompatible file (index, corpus)
   kInternal,            // 500: a bug
 };
@@ -46,6 +47,15 @@ struct Error {
   }
   static Error Unavailable(std::string msg, std::chrono::seconds retry_after) {
     return {ErrorCode::kUnavailable, std::move(msg), {}, retry_after};
+  }
+  static Error ResourceExhausted(std::string msg, std::chrono::seconds retry_after) {
+    return {ErrorCode::kResourceExhausted, std::move(msg), {}, retry_after};
+  }
+  static Error DeadlineExceeded(std::string msg) {
+    return {ErrorCode::kDeadlineExceeded, std::move(msg), {}, {}};
+  }
+  static Error Cancelled(std::string msg) {
+    return {ErrorCode::kCancelled, std::move(msg), {}, {}};
   }
   static Error DataLoss(std::string msg) { return {ErrorCode::kDataLoss, std::move(msg), {}, {}}; }
   static Error Internal(std::string msg) { return {ErrorCode::kInternal, std::move(msg), {}, {}}; }

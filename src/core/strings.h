@@ -17,6 +17,9 @@ std::string ToLowerAscii(std::string_view s);
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 
+// The longest prefix of valid UTF-8 `s` of at most `max_bytes` that does not split a character.
+std::string_view Utf8Prefix(std::string_view s, std::size_t max_bytes);
+
 // Number of Unicode code points in valid UTF-8 `s`.
 std::size_t Utf8Length(std::string_view s);
 

@@ -1,12 +1,15 @@
 // HTTP messages as the rest of the service sees them: plain structs, no Beast types.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace recipe_rag::http {
+
+class ResponseStream;
 
 struct Header {
   std::string name;
@@ -32,6 +35,8 @@ struct Response {
   std::string content_type = "application/json";
   std::vector<Header> headers;  // extra headers (Allow, Retry-After, WWW-Authenticate, ...)
   std::string route;            // the route pattern that handled it, for the access log
+  // When set, the body is this stream (sent as it is written) and `body` is ignored.
+  std::shared_ptr<ResponseStream> stream;
 
   // A JSON response; `body` must be a serialised JSON value.
   static Response Json(int status, std::string body);

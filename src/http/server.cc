@@ -15,6 +15,7 @@
 
 #include "core/strings.h"
 #include "http/request_id.h"
+#include "http/response_stream.h"
 #include "observability/logger.h"
 
 namespace recipe_rag::http {
@@ -228,6 +229,71 @@ class Server::Impl {
     co_return !ec;
   }
 
+  // Sends a streamed response: the head, then each batch of queued pieces as one chunk (the
+  // whole body, unframed, to an HTTP/1.0 client, which then gets "Connection: close"), then the
+  // last chunk. Waits for the producer on a timer that its wake-up cancels; when the timer runs
+  // out instead, sends the heartbeat so that a vanished client shows up as a failed write.
+  // Returns whether the connection can be reused; adds the bytes sent to *bytes.
+  asio::awaitable<bool> WriteStream(Connection& conn, const Response& response, int version,
+                                    const std::string& request_id, bool keep_alive,
+                                    std::size_t* bytes) {
+    ResponseStream& body = *response.stream;
+    // However this ends (even with the coroutine destroyed by a stopping server), the producer
+    // must see a finished stream and drop the wake-up that points into this connection.
+    struct CancelOnExit {
+      ResponseStream& s;
+      ~CancelOnExit() { s.Cancel(); }
+    } cancel_on_exit{body};
+    const bool chunked = version >= 11;
+    if (!chunked) keep_alive = false;
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(response.status), version};
+    res.set(bhttp::field::content_type, response.content_type);
+    res.set("X-Request-Id", request_id);
+    for (const auto& h : response.headers) res.insert(h.name, h.value);
+    res.keep_alive(keep_alive);
+    if (chunked) res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> head(res);
+    conn.stream.expires_after(options_.request_timeout);
+    auto [hec, hn] = co_await bhttp::async_write_header(conn.stream, head, kNoThrow);
+    if (hec) co_return false;
+    auto timer = std::make_shared<asio::steady_timer>(conn.stream.get_executor());
+    auto executor = conn.stream.get_executor();
+    std::string pieces;
+    while (true) {
+      pieces.clear();
+      const auto next = body.Take(
+          &pieces, [timer, executor] { asio::post(executor, [timer] { timer->cancel(); }); });
+      if (next == ResponseStream::Next::kEnd) break;
+      if (next == ResponseStream::Next::kWait) {
+        timer->expires_after(body.options().heartbeat_interval);
+        auto [tec] = co_await timer->async_wait(kNoThrow);
+        if (tec == asio::error::operation_aborted) continue;  // woken: take what came
+        // Nothing from the producer for a while. A wake-up stored by this Take() may still
+        // fire later; it then only cuts a later wait short, which the loop absorbs.
+        if (body.options().heartbeat.empty()) continue;
+        pieces = body.options().heartbeat;
+      }
+      conn.stream.expires_after(options_.request_timeout);
+      beast::error_code wec;
+      if (chunked) {
+        std::tie(wec, std::ignore) = co_await asio::async_write(
+            conn.stream, bhttp::make_chunk(asio::buffer(pieces)), kNoThrow);
+      } else {
+        std::tie(wec, std::ignore) =
+            co_await asio::async_write(conn.stream, asio::buffer(pieces), kNoThrow);
+      }
+      if (wec) co_return false;
+      *bytes += pieces.size();
+    }
+    if (body.cancelled()) co_return false;  // the producer gave up: end without a last chunk
+    if (chunked) {
+      conn.stream.expires_after(options_.request_timeout);
+      auto [lec, ln] = co_await asio::async_write(conn.stream, bhttp::make_chunk_last(), kNoThrow);
+      if (lec) co_return false;
+    }
+    co_return keep_alive;
+  }
+
   void AccessLog(std::string_view method, std::string_view route, int status,
                  std::chrono::steady_clock::time_point start, std::size_t bytes,
                  const std::string& request_id) {
@@ -313,11 +379,20 @@ class Server::Impl {
           inbound_id && IsValidRequestId(*inbound_id) ? std::string(*inbound_id) : NewRequestId();
       Response response = co_await Dispatch(request);
       const bool keep_alive = keep_alive_requested && !draining_;
-      const bool written =
-          co_await Write(*conn, response, request.version, request.request_id, keep_alive);
+      std::size_t bytes = response.body.size();
+      bool reusable = false;
+      if (response.stream) {
+        bytes = 0;
+        reusable = co_await WriteStream(*conn, response, request.version, request.request_id,
+                                        keep_alive, &bytes);
+      } else {
+        reusable =
+            co_await Write(*conn, response, request.version, request.request_id, keep_alive) &&
+            keep_alive;
+      }
       AccessLog(request.method, response.route.empty() ? "-" : response.route, response.status,
-                start, response.body.size(), request.request_id);
-      if (!written || !keep_alive) break;
+                start, bytes, request.request_id);
+      if (!reusable) break;
     }
     beast::error_code ignored;
     conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);

@@ -663,7 +663,8 @@ def assert_scores(tc, recipes):
 def assert_tool_result(tc, resp, n=None):
     """Checks a 200 /v1/tools/call answer; returns the parsed body.
 
-    Exactly the keys "recipes" and "generated_response"; each recipe has id/title/score, the id is a
+    The keys "recipes" and "generated_response", plus the generator's "prompt", "model" and
+    "degraded" (and "degraded_reason" when degraded), nothing else; each recipe has id/title/score, the id is a
     corpus id and the title that record's title; ids unique; scores in [0,1], non-increasing.
     `n`: the exact number of recipes expected (None: any, up to 10).
     """
@@ -672,7 +673,11 @@ def assert_tool_result(tc, resp, n=None):
     assert_json_content_type(tc, headers)
     doc = parse_json(tc, body)
     tc.assertIsInstance(doc, dict)
-    tc.assertEqual(set(doc), {"recipes", "generated_response"}, f"keys: {sorted(doc)}")
+    keys = {"recipes", "generated_response", "prompt", "model", "degraded"}
+    if doc.get("degraded"):
+        keys.add("degraded_reason")
+    tc.assertEqual(set(doc), keys, f"keys: {sorted(doc)}")
+    tc.assertIsInstance(doc["degraded"], bool)
     recipes = doc["recipes"]
     tc.assertIsInstance(recipes, list)
     if n is None:

@@ -1,8 +1,10 @@
 // Runs one call with the official `openai` npm client and prints what it got as one JSON line:
 // the tests use it to check that a server speaks OpenAI's API as OpenAI's own client reads it.
 //
-//   node tests/js/openai_client.mjs CASE BASE_URL API_KEY
+//   node tests/js/openai_client.mjs CASE BASE_URL API_KEY [notools]
 //
+// With "notools" the chat cases send no `tools` (a recipe-rag service then runs its own
+// search_corpus loop); otherwise they offer a search_corpus tool of their own.
 // CASE: complete | stream | models | embeddings | retry | error | stream_error
 //   complete    chat.completions.create, not streamed
 //   stream      chat.completions.stream (stream_options.include_usage), then the client's own
@@ -18,12 +20,12 @@
 // raise: `error` an APIError, `stream_error` anything), 1 otherwise.
 import OpenAI from "openai";
 
-const [, , kase, baseURL, apiKey] = process.argv;
+const [, , kase, baseURL, apiKey, toolsMode] = process.argv;
 const messages = [
   { role: "system", content: "Answer from the recipes only." },
   { role: "user", content: "How do I boil an egg?" },
 ];
-const tools = [
+const ownTools = [
   {
     type: "function",
     function: {
@@ -33,6 +35,7 @@ const tools = [
     },
   },
 ];
+const toolArgs = toolsMode === "notools" ? {} : { tools: ownTools };
 
 function message(choice) {
   return {
@@ -53,7 +56,7 @@ async function run() {
     case "complete":
     case "retry":
     case "error": {
-      const r = await client.chat.completions.create({ model: "gpt-4o-mini", messages, tools });
+      const r = await client.chat.completions.create({ model: "gpt-4o-mini", messages, ...toolArgs });
       return { id: r.id, model: r.model, usage: r.usage, choices: r.choices.map(message) };
     }
     case "stream":
@@ -62,7 +65,7 @@ async function run() {
       const stream = client.chat.completions.stream({
         model: "gpt-4o-mini",
         messages,
-        tools,
+        ...toolArgs,
         stream_options: { include_usage: true },
       });
       stream.on("chunk", () => chunks++);

@@ -23,7 +23,8 @@ and, combined with any of those:
   "chunk_delay": seconds                  between stream chunks
   "reset_after": n                        close the connection abruptly after n chunks
 
-Every request is recorded (`requests`: method, path, headers, parsed body).
+Every request is recorded (`requests`: method, path, headers, parsed body); `aborted_streams`
+counts streams whose client went away before the end.
 
     python3 tests/support/fake_openai.py [--port 0] [--key sk-test]   prints {"url": ...}
 """
@@ -59,6 +60,7 @@ class FakeOpenAI:
         self.key = key
         self.default_reply = default_reply
         self.requests = []
+        self.aborted_streams = 0
         self._steps = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -254,6 +256,8 @@ class FakeOpenAI:
                 h.wfile.write(event)
                 h.wfile.flush()
             except OSError:
+                with self._lock:
+                    self.aborted_streams += 1
                 return None  # the client went away
         return None
 

@@ -475,5 +475,40 @@ TEST_F(ConfigTest, RepoDevOverlayLoads) {
   EXPECT_THAT(r->auth.tokens, ElementsAre("file:var/dev-token"));
 }
 
+TEST_F(ConfigTest, LlmSectionReadsModelsAndRefusesAPlainKey) {
+  const auto file = Write("recipe-rag.toml", R"(
+[llm]
+provider = "openai"
+model = "gpt-4o-mini"
+fallback_model = "gpt-4o"
+models = { "fast" = "gpt-4o-mini", "chef" = "gpt-4o" }
+max_attempts = 4
+)");
+  auto r = Load(Request(file));
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->llm.provider, "openai");
+  EXPECT_EQ(r->llm.fallback_model, "gpt-4o");
+  EXPECT_EQ(r->llm.max_attempts, 4);
+  EXPECT_THAT(r->llm.models,
+              ElementsAre(std::pair<std::string, std::string>{"chef", "gpt-4o"},
+                          std::pair<std::string, std::string>{"fast", "gpt-4o-mini"}));
+
+  auto bad = LoadWithEnv({{"RECIPE_RAG__LLM__API_KEY", "sk-live-secret"},
+                          {"RECIPE_RAG__LLM__PROVIDER", "anthropic"},
+                          {"RECIPE_RAG__LLM__MODELS", "{ fast = 3 }"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(ErrorOf(bad), HasSubstr("llm.api_key: must be a reference"));
+  EXPECT_THAT(ErrorOf(bad), HasSubstr("llm.provider: must be none or openai"));
+  EXPECT_THAT(ErrorOf(bad), HasSubstr("llm.models"));
+  EXPECT_THAT(ErrorOf(bad), Not(HasSubstr("sk-live-secret")));
+}
+
+TEST_F(ConfigTest, RepositoryDefaultsUseTheExtractiveWriter) {
+  auto r = Load(Request(std::filesystem::path(kRepoDefaults)));
+  ASSERT_TRUE(r.ok()) << ErrorOf(r);
+  EXPECT_EQ(r->llm.provider, "none");
+  EXPECT_EQ(r->llm.api_key, "env:OPENAI_API_KEY");
+}
+
 }  // namespace
 }  // namespace recipe_rag::config

@@ -224,3 +224,18 @@ TEST(AppendJsonStringTest, OutputOfArbitraryBytesAlwaysParses) {
 
 }  // namespace
 }  // namespace recipe_rag::core
+
+namespace recipe_rag::core {
+namespace {
+
+TEST(Utf8PrefixTest, NeverSplitsACharacter) {
+  const std::string s = "ab\xC3\xA9\xE2\x82\xAC";  // "abé€"
+  EXPECT_EQ(Utf8Prefix(s, 100), s);
+  EXPECT_EQ(Utf8Prefix(s, 3), "ab");
+  EXPECT_EQ(Utf8Prefix(s, 4), "ab\xC3\xA9");
+  EXPECT_EQ(Utf8Prefix(s, 6), "ab\xC3\xA9");
+  EXPECT_EQ(Utf8Prefix(s, 0), "");
+}
+
+}  // namespace
+}  // namespace recipe_rag::core
