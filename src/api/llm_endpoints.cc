@@ -217,14 +217,9 @@ std::string LastUserText(const json& messages) {
 }  // namespace
 
 void Service::Answer(const http::Request& request, http::Respond&& respond) {
-  if (!IsJsonContentType(request.FindHeader("Content-Type"))) {
-    respond(http::Response::Error(415, "unsupported_media_type",
-                                  "Content-Type must be application/json"));
-    return;
-  }
-  auto body = ParseJsonBody(request.body);
-  if (!body.ok()) return respond(ErrorResponse(body.error()));
-  auto validated = ValidateAnswer(*body, options_.max_query_chars);
+  json body;
+  if (auto error = ReadJson(request, &body)) return respond(std::move(*error));
+  auto validated = ValidateAnswer(body, options_.max_query_chars);
   if (!validated.ok()) return respond(ErrorResponse(validated.error()));
   auto [query, stream] = std::move(*validated);
   const std::string question = query.text;
@@ -344,8 +339,7 @@ void Service::PassThrough(json body, bool stream, const std::string& request_id,
     bool streaming = false;
     std::shared_ptr<http::ResponseStream> events;
     http::Response whole;
-    std::mutex mu;
-    std::shared_ptr<http::Call> call;
+    http::CallSlot upstream;
   };
   auto relay = std::make_shared<Relay>();
   relay->respond = std::move(respond);
@@ -357,16 +351,11 @@ void Service::PassThrough(json body, bool stream, const std::string& request_id,
     }
     if (stream && status == 200) {
       relay->streaming = true;
-      auto events =
+      // No heartbeat: the relayed pieces are the upstream's raw bytes, and a comment between
+      // two of them could land inside an event. A vanished client shows at the next piece.
+      relay->events =
           std::make_shared<http::ResponseStream>(http::ResponseStream::Options{.heartbeat = ""});
-      {
-        std::lock_guard lock(relay->mu);
-        relay->events = events;
-      }
-      relay->events->OnCancel([relay] {
-        std::lock_guard lock(relay->mu);
-        if (relay->call) relay->call->Cancel();
-      });
+      relay->events->OnCancel([relay] { relay->upstream.Cancel(); });
       auto r = EventStream(200, relay->events);
       r.content_type = content_type;
       relay->respond(std::move(r));
@@ -402,16 +391,8 @@ void Service::PassThrough(json body, bool stream, const std::string& request_id,
     }
     relay->respond(std::move(relay->whole));
   };
-  auto call = llm_.provider->Forward("/chat/completions", Dump(body), std::move(cb));
-  // A streamed relay stops when its client goes away (OnCancel above); the client may have
-  // gone before the call was stored here.
-  bool gone = false;
-  {
-    std::lock_guard lock(relay->mu);
-    relay->call = call;
-    gone = relay->events && relay->events->cancelled();
-  }
-  if (gone) call->Cancel();
+  // A streamed relay stops when its client goes away (OnCancel above), also before this.
+  relay->upstream.Track(llm_.provider->Forward("/chat/completions", Dump(body), std::move(cb)));
 }
 
 void Service::ChatWithSearch(json body, const std::string& request_id, http::Respond respond) {
@@ -428,18 +409,14 @@ void Service::ChatWithSearch(json body, const std::string& request_id, http::Res
     http::Respond respond;
     std::shared_ptr<http::ResponseStream> events;
     bool head_sent = false;  // touched only from the loop's callbacks, one at a time
-    std::mutex mu;
-    std::shared_ptr<http::Call> call;
+    http::CallSlot upstream;
   };
   auto out = std::make_shared<Out>();
   out->respond = std::move(respond);
   if (stream) {
     out->events = std::make_shared<http::ResponseStream>();
     out->events->Write(SseData(shape.Chunk({{"role", "assistant"}, {"content", ""}}, {})));
-    out->events->OnCancel([out] {
-      std::lock_guard lock(out->mu);
-      if (out->call) out->call->Cancel();
-    });
+    out->events->OnCancel([out] { out->upstream.Cancel(); });
   }
   auto send_head = [out] {
     if (out->head_sent) return;
@@ -554,15 +531,8 @@ void Service::ChatWithSearch(json body, const std::string& request_id, http::Res
     out->events->Write("data: [DONE]\n\n");
     out->events->Close();
   };
-  auto call = rag::StartToolLoop(*llm_.provider, std::move(body), tool, llm_.max_tool_rounds,
-                                 std::move(search), std::move(cb));
-  bool gone = false;
-  {
-    std::lock_guard lock(out->mu);
-    out->call = call;
-    gone = out->events && out->events->cancelled();
-  }
-  if (gone) call->Cancel();
+  out->upstream.Track(rag::StartToolLoop(*llm_.provider, std::move(body), tool,
+                                         llm_.max_tool_rounds, std::move(search), std::move(cb)));
 }
 
 }  // namespace recipe_rag::api

@@ -150,16 +150,23 @@ void Service::Search(const http::Request& request, http::Respond&& respond) {
   HandleSearch(request, Shape::kFullRecords, std::move(respond));
 }
 
-void Service::HandleSearch(const http::Request& request, Shape shape, http::Respond&& respond) {
+std::optional<http::Response> Service::ReadJson(const http::Request& request,
+                                                nlohmann::json* body) const {
   if (!IsJsonContentType(request.FindHeader("Content-Type"))) {
-    respond(http::Response::Error(415, "unsupported_media_type",
-                                  "Content-Type must be application/json"));
-    return;
+    return http::Response::Error(415, "unsupported_media_type",
+                                 "Content-Type must be application/json");
   }
-  auto body = ParseJsonBody(request.body);
-  if (!body.ok()) return respond(ErrorResponse(body.error()));
-  auto query = shape == Shape::kToolCall ? ValidateToolCall(*body, options_.max_query_chars)
-                                         : ValidateSearch(*body, options_.max_query_chars);
+  auto parsed = ParseJsonBody(request.body);
+  if (!parsed.ok()) return ErrorResponse(parsed.error());
+  *body = std::move(*parsed);
+  return std::nullopt;
+}
+
+void Service::HandleSearch(const http::Request& request, Shape shape, http::Respond&& respond) {
+  json body;
+  if (auto error = ReadJson(request, &body)) return respond(std::move(*error));
+  auto query = shape == Shape::kToolCall ? ValidateToolCall(body, options_.max_query_chars)
+                                         : ValidateSearch(body, options_.max_query_chars);
   if (!query.ok()) return respond(ErrorResponse(query.error()));
   RunSearch(std::move(*query), shape, request.request_id, std::move(respond));
 }

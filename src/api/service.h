@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/readiness.h"
@@ -93,6 +94,9 @@ class Service : public http::Handler {
   void LogGeneration(const std::string& request_id, std::string_view route,
                      const rag::Answer& answer) const;
   http::Response ErrorResponse(const core::Error& error) const;
+  // Content-Type and JSON checks of a request body: the error response, or nullopt with *body
+  // set.
+  std::optional<http::Response> ReadJson(const http::Request& request, nlohmann::json* body) const;
 
   const ServiceOptions options_;
   const auth::TokenStore& tokens_;

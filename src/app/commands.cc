@@ -26,6 +26,7 @@
 #include "rag/generator.h"
 #include "rag/prompt.h"
 #include "retrieval/index.h"
+#include "retrieval/openai_embedder.h"
 
 namespace recipe_rag::app {
 namespace {
@@ -92,11 +93,58 @@ std::string EnvOr(const std::string& value, const char* name, std::string fallba
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
+// Where and how to reach the OpenAI-compatible upstream ([llm]), for chat and embeddings.
+struct Upstream {
+  http::Origin base;
+  std::string api_key;
+  std::string organization;
+  std::string project;
+  std::shared_ptr<http::AsyncClient> client;
+};
+
+core::Result<Upstream> ConnectUpstream(const config::LlmOptions& c) {
+  Upstream u;
+  auto key = ResolveSecret(c.api_key, "llm.api_key");
+  if (!key.ok()) return key.error();
+  auto base = http::ParseOrigin(EnvOr(c.base_url, "OPENAI_BASE_URL", "https://api.openai.com/v1"));
+  if (!base.ok()) return core::Error::InvalidArgument("llm.base_url: " + base.error().message);
+  http::AsyncClientOptions options;
+  options.threads = c.client_threads;
+  options.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
+  options.first_byte_timeout = std::chrono::milliseconds(c.first_byte_timeout_ms);
+  options.chunk_timeout = std::chrono::milliseconds(c.chunk_timeout_ms);
+  options.total_timeout = std::chrono::milliseconds(c.total_timeout_ms);
+  options.max_idle_per_origin = static_cast<std::size_t>(c.max_idle_connections);
+  options.verify_tls = c.verify_tls;
+  options.ca_file = c.ca_file;
+  if (auto st = http::ApplyProxyEnvironment(options); !st.ok()) return st.error();
+  u.base = std::move(*base);
+  u.api_key = std::move(*key);
+  u.organization = EnvOr(c.organization, "OPENAI_ORG_ID");
+  u.project = EnvOr(c.project, "OPENAI_PROJECT_ID");
+  u.client = std::make_shared<http::AsyncClient>(options);
+  return u;
+}
+
+std::unique_ptr<retrieval::Embedder> MakeOpenAiEmbedder(const Upstream& u,
+                                                        const config::Config& config, int dim) {
+  retrieval::OpenAiEmbedderOptions options;
+  options.base = u.base;
+  options.api_key = u.api_key;
+  options.organization = u.organization;
+  options.project = u.project;
+  options.model = config.index.embedding_model;
+  options.dim = dim;
+  options.max_attempts = config.llm.max_attempts;
+  options.base_delay = std::chrono::milliseconds(config.llm.retry_base_delay_ms);
+  return std::make_unique<retrieval::OpenAiEmbedder>(options, u.client);
+}
+
 // The generation side of `serve`: the prompt, and the OpenAI provider when one is configured.
 struct Generation {
   std::optional<rag::PromptRegistry> prompts;
   const rag::Prompt* prompt = nullptr;
-  std::unique_ptr<http::AsyncClient> client;
+  std::shared_ptr<http::AsyncClient> client;
   std::unique_ptr<llm::OpenAiProvider> provider;
   std::unique_ptr<rag::Generator> generator;
 };
@@ -112,27 +160,14 @@ core::Result<std::unique_ptr<Generation>> SetUpGeneration(const config::LlmOptio
     auto prompt = g->prompts->Find(c.prompt);
     if (!prompt.ok()) return core::Error::InvalidArgument("llm.prompt: " + prompt.error().message);
     g->prompt = *prompt;
-    auto key = ResolveSecret(c.api_key, "llm.api_key");
-    if (!key.ok()) return key.error();
-    auto base =
-        http::ParseOrigin(EnvOr(c.base_url, "OPENAI_BASE_URL", "https://api.openai.com/v1"));
-    if (!base.ok()) return core::Error::InvalidArgument("llm.base_url: " + base.error().message);
-    http::AsyncClientOptions client_options;
-    client_options.threads = c.client_threads;
-    client_options.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
-    client_options.first_byte_timeout = std::chrono::milliseconds(c.first_byte_timeout_ms);
-    client_options.chunk_timeout = std::chrono::milliseconds(c.chunk_timeout_ms);
-    client_options.total_timeout = std::chrono::milliseconds(c.total_timeout_ms);
-    client_options.max_idle_per_origin = static_cast<std::size_t>(c.max_idle_connections);
-    client_options.verify_tls = c.verify_tls;
-    client_options.ca_file = c.ca_file;
-    if (auto st = http::ApplyProxyEnvironment(client_options); !st.ok()) return st.error();
-    g->client = std::make_unique<http::AsyncClient>(client_options);
+    auto upstream = ConnectUpstream(c);
+    if (!upstream.ok()) return upstream.error();
+    g->client = upstream->client;
     llm::OpenAiOptions options;
-    options.base = *base;
-    options.api_key = *key;
-    options.organization = EnvOr(c.organization, "OPENAI_ORG_ID");
-    options.project = EnvOr(c.project, "OPENAI_PROJECT_ID");
+    options.base = upstream->base;
+    options.api_key = upstream->api_key;
+    options.organization = upstream->organization;
+    options.project = upstream->project;
     options.retry.max_attempts = c.max_attempts;
     options.retry.base_delay = llm::Millis(c.retry_base_delay_ms);
     options.retry.max_delay = llm::Millis(c.retry_max_delay_ms);
@@ -330,6 +365,13 @@ int IndexBuild(const IndexBuildFlags& flags) {
   request.lexicon_file = flags.lexicon;
   request.out_dir = flags.out;
   request.require_instructions = flags.require_instructions;
+  std::unique_ptr<retrieval::Embedder> remote;
+  if (config->index.embedder == "openai") {
+    auto upstream = ConnectUpstream(config->llm);
+    if (!upstream.ok()) return Fail(upstream.error().message);
+    remote = MakeOpenAiEmbedder(*upstream, *config, config->index.embedding_dim);
+    request.embedder = remote.get();
+  }
   auto manifest = retrieval::BuildIndex(request);
   if (!manifest.ok()) return Fail(manifest.error().message);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -355,6 +397,18 @@ retrieval::LoadOptions IndexLoadOptions(const config::Config& config, bool cache
   retrieval::LoadOptions options;
   options.cache_entries = cache ? static_cast<std::size_t>(config.search.cache_entries) : 0;
   options.expected_embedder = {{config.index.embedder, config.index.embedding_dim}};
+  // An index embedded by the OpenAI API embeds queries through it too, with the same model.
+  options.remote_embedder = [config](const retrieval::EmbedderInfo& info)
+      -> core::Result<std::unique_ptr<retrieval::Embedder>> {
+    if (info.name != retrieval::OpenAiEmbedder::kName) {
+      return core::Error::DataLoss("index embedder " + info.name + " is not supported");
+    }
+    auto upstream = ConnectUpstream(config.llm);
+    if (!upstream.ok()) return upstream.error();
+    auto with_model = config;
+    with_model.index.embedding_model = info.version;
+    return MakeOpenAiEmbedder(*upstream, with_model, info.dim);
+  };
   auto& s = options.search;
   s.fusion = config.search.fusion == "weighted" ? HybridOptions::Fusion::kWeighted
                                                 : HybridOptions::Fusion::kRrf;

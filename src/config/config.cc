@@ -126,7 +126,7 @@ std::string CheckComponents(const std::string& v) {
 }
 
 std::string CheckEmbedder(const std::string& v) {
-  return v == "lsa" ? "" : "must be lsa (the only embedder built in)";
+  return v == "lsa" || v == "openai" ? "" : "must be lsa or openai";
 }
 
 std::string CheckProvider(const std::string& v) {
@@ -229,6 +229,9 @@ const std::vector<Field>& Fields() {
       {"index", "embedder",
        StringSetter(
            [](Config & c) -> auto& { return c.index.embedder; }, CheckEmbedder)},
+      {"index", "embedding_model",
+       StringSetter(
+           [](Config & c) -> auto& { return c.index.embedding_model; }, CheckNonEmpty)},
       {"index", "embedding_dim",
        IntSetter(
            [](Config & c) -> auto& { return c.index.embedding_dim; }, 8, 4096)},
@@ -430,6 +433,7 @@ nlohmann::ordered_json Settings(const Config& c) {
                  {"query_intents", c.search.query_intents}};
   j["index"] = {{"path", c.index.path},
                 {"embedder", c.index.embedder},
+                {"embedding_model", c.index.embedding_model},
                 {"embedding_dim", c.index.embedding_dim},
                 {"embedder_seed", c.index.embedder_seed},
                 {"hnsw_threshold", c.index.hnsw_threshold}};

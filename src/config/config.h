@@ -52,10 +52,13 @@ struct SearchOptions {
 struct IndexOptions {
   std::string path = "var/index";  // index directory built by `recipe-rag index build`
   // Vector side, fixed at build time; `serve` refuses an index built with other values.
-  std::string embedder = "lsa";  // lsa: truncated SVD of the corpus' TF-IDF matrix
-  int embedding_dim = 256;       // vector dimension
-  int embedder_seed = 42;        // randomised SVD seed; the same seed gives the same vectors
-  int hnsw_threshold = 50'000;   // corpora this large or larger get HNSW; smaller get exact search
+  // lsa: truncated SVD of the corpus' TF-IDF matrix, trained at build time; openai: an
+  // OpenAI-compatible /embeddings (the [llm] section's base_url and key) at build and query time
+  std::string embedder = "lsa";
+  std::string embedding_model = "text-embedding-3-small";  // openai only
+  int embedding_dim = 256;                                 // vector dimension
+  int embedder_seed = 42;       // randomised SVD seed; the same seed gives the same vectors
+  int hnsw_threshold = 50'000;  // corpora this large or larger get HNSW; smaller get exact search
 };
 
 struct AuthOptions {

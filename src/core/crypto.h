@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ Result<std::string> Sha256File(const std::filesystem::path& path);
 
 // True when a and b are equal; the time taken depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// Decodes standard (padded) base64; nullopt when `text` is not that.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 // `bytes` bytes from the OS's CSPRNG, encoded as URL-safe base64 without padding.
 std::string RandomToken(std::size_t bytes);

@@ -773,10 +773,10 @@ std::string Origin::ToString() const {
   return (tls ? "https://" : "http://") + HostPort(host, port) + base_path;
 }
 
-core::Result<Origin> ParseOrigin(std::string_view url) {
+core::Result<Origin> ParseOrigin(std::string_view url, std::string_view what) {
   // The URL is never echoed: it may carry user info or a key in its path.
-  const auto bad = [](std::string_view why) {
-    return core::Error::InvalidArgument("upstream URL " + std::string(why), "url");
+  const auto bad = [what](std::string_view why) {
+    return core::Error::InvalidArgument(std::string(what) + " " + std::string(why), "url");
   };
   Origin origin;
   std::string_view rest;

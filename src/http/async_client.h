@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,7 +45,8 @@ struct Origin {
 
 // InvalidArgument for anything but http:// or https:// with a host, an optional port 1..65535
 // and an optional path (no query, fragment or user info).
-core::Result<Origin> ParseOrigin(std::string_view url);
+// `what` starts each error message (the URL itself is not echoed: it may hold a secret).
+core::Result<Origin> ParseOrigin(std::string_view url, std::string_view what = "upstream URL");
 
 struct AsyncClientOptions {
   int threads = 1;  // I/O threads owned by the client
@@ -100,6 +102,39 @@ class Call {
  public:
   virtual ~Call() = default;
   virtual void Cancel() = 0;
+};
+
+// The step a multi-step operation (retries, fallbacks, tool rounds) is waiting on, so that one
+// Cancel() stops whichever step is in flight and every later one. Thread-safe.
+class CallSlot {
+ public:
+  // Makes `call` the current step; cancels it at once when Cancel() came first.
+  void Track(std::shared_ptr<Call> call) {
+    {
+      std::lock_guard lock(mu_);
+      current_ = call;
+      if (!cancelled_) return;
+    }
+    call->Cancel();
+  }
+  void Cancel() {
+    std::shared_ptr<Call> current;
+    {
+      std::lock_guard lock(mu_);
+      cancelled_ = true;
+      current = current_;
+    }
+    if (current) current->Cancel();
+  }
+  bool cancelled() const {
+    std::lock_guard lock(mu_);
+    return cancelled_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  bool cancelled_ = false;
+  std::shared_ptr<Call> current_;
 };
 
 class AsyncClient {

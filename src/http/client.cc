@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "core/strings.h"
+#include "http/async_client.h"
 
 namespace recipe_rag::http {
 
@@ -131,58 +132,15 @@ std::string Url::ToString() const {
 }
 
 core::Result<Url> ParseHttpUrl(std::string_view text) {
-  const auto bad = [&text](std::string_view why) {
-    return core::Error::InvalidArgument("URL \"" + std::string(text) + "\": " + std::string(why),
-                                        "url");
-  };
-  constexpr std::string_view kScheme = "http://";
+  // A URL typed on the command line is the user's own: the message may show it.
+  const std::string what = "URL \"" + std::string(text) + "\"";
   if (text.size() >= 8 && core::EqualsIgnoreCase(text.substr(0, 8), "https://")) {
-    return bad("https is not supported; use plain http://");
+    return core::Error::InvalidArgument(what + ": https is not supported; use plain http://",
+                                        "url");
   }
-  if (text.size() < kScheme.size() || !core::EqualsIgnoreCase(text.substr(0, 7), kScheme)) {
-    return bad("must start with http://");
-  }
-  auto rest = text.substr(kScheme.size());
-  if (rest.find_first_of("?#") != std::string_view::npos) {
-    return bad("must not have a query or fragment");
-  }
-  const auto slash = rest.find('/');
-  const auto authority = rest.substr(0, slash);
-  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash);
-  if (authority.find('@') != std::string_view::npos) return bad("must not contain user info");
-
-  Url url;
-  std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return bad("unclosed [ in the host");
-    url.host = std::string(authority.substr(1, close - 1));
-    const auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return bad("unexpected text after the host");
-      port_text = after.substr(1);
-      if (port_text.empty()) return bad("empty port");
-    }
-  } else {
-    const auto colon = authority.find(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) return bad("empty port");
-    }
-  }
-  if (url.host.empty()) return bad("has no host");
-  if (!port_text.empty()) {
-    if (port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos) {
-      return bad("the port must be a number from 1 to 65535");
-    }
-    const int port = std::stoi(std::string(port_text));
-    if (port < 1 || port > 65535) return bad("the port must be a number from 1 to 65535");
-    url.port = static_cast<std::uint16_t>(port);
-  }
-  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-  url.base_path = std::string(path);
-  return url;
+  auto origin = ParseOrigin(text, what);
+  if (!origin.ok()) return std::move(origin).error();
+  return Url{std::move(origin->host), origin->port, std::move(origin->base_path)};
 }
 
 core::Result<Response> Fetch(const Url& url, const Request& request, const ClientOptions& options) {

@@ -90,18 +90,7 @@ class OpenAiProvider::ForwardCall : public http::Call,
     Attempt();
   }
 
-  void Cancel() override {
-    std::shared_ptr<http::Call> current;
-    {
-      std::lock_guard lock(mu_);
-      if (cancelled_) return;
-      cancelled_ = true;
-      current = current_;
-    }
-    if (current) current->Cancel();
-    // A retry that is waiting has a timer as its current call; cancelling it ends the call
-    // through Finish() below, so nothing more to do here.
-  }
+  void Cancel() override { slot_.Cancel(); }
 
  private:
   void Count(const std::string& outcome) {
@@ -130,18 +119,7 @@ class OpenAiProvider::ForwardCall : public http::Call,
     };
     cb.on_body = [self](std::string_view piece) { self->OnBody(piece); };
     cb.on_done = [self](core::Status status) { self->OnDone(std::move(status)); };
-    Track(p_.client_.Start(p_.options_.base, std::move(request), std::move(cb)));
-  }
-
-  // Makes `call` the one Cancel() stops; stops it at once when Cancel() came first.
-  void Track(std::shared_ptr<http::Call> call) {
-    bool cancelled = false;
-    {
-      std::lock_guard lock(mu_);
-      current_ = call;
-      cancelled = cancelled_;
-    }
-    if (cancelled) call->Cancel();
+    slot_.Track(p_.client_.Start(p_.options_.base, std::move(request), std::move(cb)));
   }
 
   void OnHead(int status, const std::vector<http::Header>& headers) {
@@ -233,7 +211,7 @@ class OpenAiProvider::ForwardCall : public http::Call,
                         .Int("delay_ms", delay.count())
                         .Str("error", result.ok() ? "" : result.error().message));
     auto self = shared_from_this();
-    Track(p_.client_.RunAfter(
+    slot_.Track(p_.client_.RunAfter(
         delay,
         [self] {
           if (!self->p_.breaker_.Allow(Clock::now())) {
@@ -252,9 +230,13 @@ class OpenAiProvider::ForwardCall : public http::Call,
            Clock::now() - started_ < p_.options_.retry.deadline;
   }
 
+  // Hands on the outcome once, then drops the callbacks: what they capture (the caller's
+  // state, which holds this call) must not outlive the call, or the two keep each other alive.
   void Finish(core::Status result) {
     if (finished_.exchange(true)) return;
-    if (callbacks_.on_done) callbacks_.on_done(std::move(result));
+    auto callbacks = std::move(callbacks_);
+    callbacks_ = {};
+    if (callbacks.on_done) callbacks.on_done(std::move(result));
   }
 
   OpenAiProvider& p_;
@@ -270,9 +252,7 @@ class OpenAiProvider::ForwardCall : public http::Call,
   std::vector<http::Header> head_;
   std::optional<Millis> retry_hint_;
   std::atomic<bool> finished_{false};
-  std::mutex mu_;
-  bool cancelled_ = false;
-  std::shared_ptr<http::Call> current_;
+  http::CallSlot slot_;
 };
 
 OpenAiProvider::OpenAiProvider(OpenAiOptions options, http::AsyncClient& client,
@@ -379,7 +359,8 @@ std::shared_ptr<http::Call> OpenAiProvider::Chat(nlohmann::json request, ChatCal
     }
   };
   raw.on_done = [state](core::Status result) {
-    auto& cb = state->callbacks;
+    auto cb = std::move(state->callbacks);  // dropped after this: see ForwardCall::Finish
+    state->callbacks = {};
     if (state->failure) {
       cb.on_done(core::Error::Unavailable("upstream stream failed: " + state->failure->message,
                                           std::chrono::seconds(1)));

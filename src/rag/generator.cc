@@ -1,7 +1,6 @@
 #include "rag/generator.h"
 
 #include <atomic>
-#include <mutex>
 
 #include "core/strings.h"
 #include "llm/extractive_writer.h"
@@ -52,15 +51,7 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
 
   void Start() { Try(0); }
 
-  void Cancel() override {
-    std::shared_ptr<http::Call> current;
-    {
-      std::lock_guard lock(mu_);
-      cancelled_ = true;
-      current = current_;
-    }
-    if (current) current->Cancel();
-  }
+  void Cancel() override { slot_.Cancel(); }
 
  private:
   void Try(std::size_t i) {
@@ -82,14 +73,7 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
     cb.on_done = [self, i](core::Result<llm::ChatCompletion> result) {
       self->Done(i, std::move(result));
     };
-    auto call = g_.provider_->Chat(std::move(request), std::move(cb));
-    bool cancelled = false;
-    {
-      std::lock_guard lock(mu_);
-      current_ = call;
-      cancelled = cancelled_;
-    }
-    if (cancelled) call->Cancel();
+    slot_.Track(g_.provider_->Chat(std::move(request), std::move(cb)));
   }
 
   void Done(std::size_t i, core::Result<llm::ChatCompletion> result) {
@@ -104,7 +88,7 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
         answer.degraded = true;
         answer.degraded_reason = reason_;
       }
-      callbacks_.on_done(std::move(answer));
+      Finish(std::move(answer));
       return;
     }
     const auto& error = result.error();
@@ -116,7 +100,7 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
                                    ? "cancelled"
                                    : "the model failed mid-answer: " + error.message;
       answer.text = handed_on_;
-      callbacks_.on_done(std::move(answer));
+      Finish(std::move(answer));
       return;
     }
     reason_ += (reason_.empty() ? "" : "; ") + models_[i] + ": " + error.message;
@@ -142,7 +126,15 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
     answer.degraded = true;
     answer.degraded_reason = reason_;
     if (callbacks_.on_delta) callbacks_.on_delta(answer.text);
-    callbacks_.on_done(std::move(answer));
+    Finish(std::move(answer));
+  }
+
+  // Hands on the answer, then drops the callbacks (they hold the caller's state, which may
+  // hold this run).
+  void Finish(Answer answer) {
+    auto callbacks = std::move(callbacks_);
+    callbacks_ = {};
+    callbacks.on_done(std::move(answer));
   }
 
   const Generator& g_;
@@ -155,9 +147,7 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
   std::size_t seen_ = 0;   // bytes of the current attempt's content seen
   std::string handed_on_;  // text given to on_delta (then no fallback can take it back)
   std::string reason_;     // why earlier models were passed over
-  std::mutex mu_;
-  bool cancelled_ = false;
-  std::shared_ptr<http::Call> current_;
+  http::CallSlot slot_;
 };
 
 Generator::Generator(llm::LlmProvider* provider, const Prompt* prompt, GeneratorOptions options,

@@ -1,7 +1,5 @@
 #include "rag/tool_loop.h"
 
-#include <mutex>
-
 namespace recipe_rag::rag {
 namespace {
 
@@ -35,38 +33,15 @@ class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
       if (self->callbacks_.on_content) self->callbacks_.on_content(piece);
     };
     cb.on_done = [self](core::Result<llm::ChatCompletion> r) { self->RoundDone(std::move(r)); };
-    Track(provider_.Chat(request_, std::move(cb)));
+    slot_.Track(provider_.Chat(request_, std::move(cb)));
   }
 
-  void Cancel() override {
-    std::shared_ptr<http::Call> current;
-    {
-      std::lock_guard lock(mu_);
-      cancelled_ = true;
-      current = current_;
-    }
-    if (current) current->Cancel();
-  }
+  void Cancel() override { slot_.Cancel(); }
 
  private:
-  void Track(std::shared_ptr<http::Call> call) {
-    bool cancelled = false;
-    {
-      std::lock_guard lock(mu_);
-      current_ = call;
-      cancelled = cancelled_;
-    }
-    if (cancelled) call->Cancel();
-  }
-
-  bool cancelled() {
-    std::lock_guard lock(mu_);
-    return cancelled_;
-  }
-
   void RoundDone(core::Result<llm::ChatCompletion> r) {
     if (!r.ok()) {
-      callbacks_.on_done(std::move(r).error());
+      Finish(std::move(r).error());
       return;
     }
     const auto& c = *r;
@@ -77,14 +52,14 @@ class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
     }
     result_.model = c.model;
     if (c.choices.empty()) {
-      callbacks_.on_done(
+      Finish(
           core::Error::Unavailable("upstream completion has no choices", std::chrono::seconds(1)));
       return;
     }
     const auto& choice = c.choices.front();
     result_.finish_reason = choice.finish_reason;
     if (choice.tool_calls.empty() || rounds_ >= max_rounds_) {
-      callbacks_.on_done(std::move(result_));
+      Finish(std::move(result_));
       return;
     }
     ++rounds_;
@@ -104,8 +79,8 @@ class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
 
   // Runs the round's tool calls one after another, then the next round.
   void NextCall(std::size_t i) {
-    if (cancelled()) {
-      callbacks_.on_done(core::Error::Cancelled("the caller went away"));
+    if (slot_.cancelled()) {
+      Finish(core::Error::Cancelled("the caller went away"));
       return;
     }
     if (i == pending_calls_.size()) {
@@ -128,6 +103,14 @@ class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
     search_(call.arguments, std::move(reply));
   }
 
+  // Hands on the outcome, then drops the callbacks (they hold the caller's state, which holds
+  // this loop).
+  void Finish(core::Result<ToolLoopResult> result) {
+    auto callbacks = std::move(callbacks_);
+    callbacks_ = {};
+    callbacks.on_done(std::move(result));
+  }
+
   llm::LlmProvider& provider_;
   nlohmann::json request_;
   const int max_rounds_;
@@ -137,9 +120,7 @@ class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
   int rounds_ = 0;
   std::size_t sent_ = 0;  // content of this round handed on
   std::vector<llm::ToolCall> pending_calls_;
-  std::mutex mu_;
-  bool cancelled_ = false;
-  std::shared_ptr<http::Call> current_;
+  http::CallSlot slot_;
 };
 
 }  // namespace

@@ -120,8 +120,13 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
   std::vector<float> query_vector;
   {
     auto v = embedder_->Embed({EmbeddingQueryText(p.analyzed)});
-    if (!v.ok()) return std::move(v).error();
-    if (!IsZero(*v)) query_vector = std::move(*v);
+    if (v.ok()) {
+      if (!IsZero(*v)) query_vector = std::move(*v);
+    } else if (v.error().code != core::ErrorCode::kUnavailable &&
+               v.error().code != core::ErrorCode::kDeadlineExceeded) {
+      return std::move(v).error();
+    }
+    // A remote embedder that is down leaves the query without a vector: BM25 alone ranks.
   }
   if (options_.components != HybridOptions::Components::kLexical && !query_vector.empty()) {
     auto r = vectors_->Search(query_vector.data(), options_.candidates, allowed_set);

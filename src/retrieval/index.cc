@@ -125,6 +125,17 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
     std::vector<std::string> texts;
     texts.reserve(corpus->recipes.size());
     for (const auto& r : corpus->recipes) texts.push_back(EmbeddingDocumentText(r));
+    if (request.embedder != nullptr) {
+      const auto& remote = *request.embedder;
+      auto vectors = remote.Embed(texts);
+      if (!vectors.ok()) return std::move(vectors).error();
+      if (auto st = VectorIndex::Build(*vectors, remote.info().dim, texts.size(),
+                                       request.hnsw_threshold, tmp / kVectorsFile);
+          !st.ok()) {
+        return std::move(st).error();
+      }
+      return remote.info();
+    }
     auto embedder = LsaEmbedder::Train(texts, {.dim = request.embedding_dim,
                                                .seed = request.embedder_seed,
                                                .min_df = 2,
@@ -160,8 +171,13 @@ core::Result<Manifest> BuildIndex(const BuildRequest& request) {
   m.vector_engine = "faiss " + FaissVersion() + ", " +
                     (corpus->recipes.size() >= request.hnsw_threshold ? "hnsw" : "flat") +
                     " inner product";
-  if (auto st =
-          RecordFiles(tmp, {kRecipesFile, kLexiconFile, kLexicalFile, kModelFile, kVectorsFile}, m);
+  if (auto st = RecordFiles(
+          tmp,
+          request.embedder != nullptr
+              ? std::vector<std::string>{kRecipesFile, kLexiconFile, kLexicalFile, kVectorsFile}
+              : std::vector<std::string>{kRecipesFile, kLexiconFile, kLexicalFile, kModelFile,
+                                         kVectorsFile},
+          m);
       !st.ok()) {
     return fail(std::move(st).error());
   }
@@ -188,8 +204,10 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
         options.expected_embedder->first + " (dimension " +
         std::to_string(options.expected_embedder->second) + "); rebuild the index");
   }
+  const bool remote = manifest->embedder_name != LsaEmbedder::kName;
   for (const char* required :
        {kRecipesFile, kLexiconFile, kLexicalFile, kModelFile, kVectorsFile}) {
+    if (remote && std::string_view(required) == kModelFile) continue;
     if (!manifest->files.count(required)) {
       return core::Error::DataLoss(std::string("index manifest does not list ") + required);
     }
@@ -215,15 +233,26 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
     return core::Error::DataLoss("index lexical.glass does not match recipes.json");
   }
 
-  if (manifest->embedder_name != LsaEmbedder::kName ||
-      manifest->embedder_version != LsaEmbedder::kVersion) {
-    return core::Error::DataLoss("index embedder " + manifest->embedder_name + " version " +
-                                 manifest->embedder_version + " is not supported by this build");
-  }
-  auto embedder = LsaEmbedder::Load(dir / kModelFile);
-  if (!embedder.ok()) return std::move(embedder).error();
-  if ((*embedder)->info() != EmbedderOf(*manifest)) {
-    return core::Error::DataLoss("index model.lsa does not match the manifest's embedder");
+  std::unique_ptr<Embedder> embedder;
+  if (remote) {
+    if (!options.remote_embedder) {
+      return core::Error::DataLoss("index vectors come from embedder " + manifest->embedder_name +
+                                   ", which this process is not configured to call");
+    }
+    auto made = options.remote_embedder(EmbedderOf(*manifest));
+    if (!made.ok()) return std::move(made).error();
+    embedder = std::move(*made);
+  } else {
+    if (manifest->embedder_version != LsaEmbedder::kVersion) {
+      return core::Error::DataLoss("index embedder " + manifest->embedder_name + " version " +
+                                   manifest->embedder_version + " is not supported by this build");
+    }
+    auto lsa = LsaEmbedder::Load(dir / kModelFile);
+    if (!lsa.ok()) return std::move(lsa).error();
+    if ((*lsa)->info() != EmbedderOf(*manifest)) {
+      return core::Error::DataLoss("index model.lsa does not match the manifest's embedder");
+    }
+    embedder = std::move(*lsa);
   }
   auto vectors = VectorIndex::Open(dir / kVectorsFile);
   if (!vectors.ok()) return std::move(vectors).error();
@@ -237,7 +266,7 @@ core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const fs::path& dir,
   index->recipes = std::move(corpus->recipes);
   std::unique_ptr<Retriever> retriever =
       std::make_unique<HybridRetriever>(index->recipes, std::move(*lexicon), std::move(*lexical),
-                                        std::move(*embedder), std::move(*vectors), options.search);
+                                        std::move(embedder), std::move(*vectors), options.search);
   if (options.cache_entries > 0) {
     retriever = std::make_unique<CachingRetriever>(std::move(retriever), options.cache_entries);
   }

@@ -5,11 +5,13 @@
 //   recipes.json    the validated corpus, the records every hit refers to
 //   lexicon.tsv     the modern ↔ period vocabulary used for query expansion
 //   lexical.glass   the Xapian BM25 index (single file), with diet tags as boolean terms
-//   model.lsa       the embedder's model, trained from this corpus (lsa_embedder.h)
+//   model.lsa       the embedder's model, trained from this corpus (lsa_embedder.h); absent
+//                   when a remote embedder (openai_embedder.h) made the vectors
 //   vectors.faiss   one unit vector per recipe (faiss::write_index; vector_index.h)
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +36,9 @@ struct BuildRequest {
   int embedding_dim = 256;
   std::uint64_t embedder_seed = 42;
   std::size_t hnsw_threshold = 50'000;  // at this many recipes or more, HNSW; else exact
+  // A remote embedder (OpenAiEmbedder) to embed the recipes with; null trains the LSA model
+  // (and embedding_dim / embedder_seed apply). Must outlive the call.
+  const Embedder* embedder = nullptr;
 };
 
 // Builds into a sibling temporary directory, then moves it into place, so a reader never
@@ -57,6 +62,9 @@ struct LoadOptions {
   // The embedder the configuration asks for; an index made by another is refused (DataLoss).
   // Unset: any.
   std::optional<std::pair<std::string, int>> expected_embedder;  // name, dimension
+  // Makes the query-time embedder for an index whose vectors came from a remote embedder
+  // (the manifest's name, model as version, dimension). Unset: such an index is refused.
+  std::function<core::Result<std::unique_ptr<Embedder>>(const EmbedderInfo&)> remote_embedder;
 };
 core::Result<std::shared_ptr<const LoadedIndex>> LoadIndex(const std::filesystem::path& dir,
                                                            const LoadOptions& options = {});

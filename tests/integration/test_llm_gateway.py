@@ -366,6 +366,49 @@ class ChatCompletionsTest(GatewayCase):
         self.assertEqual(self.upstream_requests(), [])
 
 
+class OpenAiEmbeddingsTest(unittest.TestCase):
+    """An index whose vectors come from the embeddings API: built through it, and searched with
+    query vectors from it (the fake's vectors are deterministic, not meaningful)."""
+
+    def test_index_built_and_searched_with_openai_embeddings(self):
+        import tempfile
+        fake = FakeOpenAI(key=KEY)
+        self.addCleanup(fake.stop)
+        out = tempfile.mkdtemp(prefix="rr-openai-index-")
+        env = {"RECIPE_RAG__INDEX__EMBEDDER": "openai", "RECIPE_RAG__INDEX__EMBEDDING_DIM": "16",
+               "RECIPE_RAG__LLM__BASE_URL": fake.url, "OPENAI_API_KEY": KEY}
+        root = harness.source_dir()
+        done = harness.run_cli("index", "build", "--corpus",
+                               os.path.join(root, "data", "recipes", "recipe_data.json"),
+                               "--lexicon", os.path.join(root, "data", "lexicon", "lexicon.tsv"),
+                               "--out", out, env=env, timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        calls = [r for r in fake.requests if r["path"] == "/v1/embeddings"]
+        self.assertEqual(len(calls), 11)  # 2,640 recipes in batches of 256
+        self.assertEqual(calls[0]["body"]["encoding_format"], "base64")
+        self.assertEqual(calls[0]["body"]["dimensions"], 16)
+        with open(os.path.join(out, "manifest.json"), encoding="utf-8") as f:
+            manifest = json.load(f)
+        self.assertEqual((manifest["embedder"]["name"], manifest["embedder"]["dim"]),
+                         ("openai", 16))
+        self.assertNotIn("model.lsa", manifest["files"])
+        with harness.Server(env=env, index=out) as server:
+            server.wait_ready(10)
+            before = len(fake.requests)
+            status, headers, raw = server.request("POST", "/v1/search",
+                                                  {"query": "tomato soup", "top_k": 3})
+            self.assertEqual(status, 200, raw)
+            self.assertEqual(len(json.loads(raw)["recipes"]), 3)
+            self.assertEqual(len(fake.requests), before + 1)  # the query's vector
+            # The embeddings upstream gone: BM25 alone still answers.
+            fake.stop()
+            status, headers, raw = server.request("POST", "/v1/search",
+                                                  {"query": "apple pie", "top_k": 3})
+            self.assertEqual(status, 200, raw)
+            self.assertIn("Apple", raw.decode())
+            self.assertNotIn(KEY, server.log_text())
+
+
 class NoLlmChatTest(harness.ServerCase):
     """Without an LLM the chat API still answers, from the extractive writer."""
 

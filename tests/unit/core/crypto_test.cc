@@ -136,3 +136,19 @@ TEST(RandomTokenTest, TokensAreUnique) {
 
 }  // namespace
 }  // namespace recipe_rag::core
+
+namespace recipe_rag::core {
+namespace {
+
+TEST(Base64DecodeTest, DecodesPaddedTextAndRefusesTheRest) {
+  EXPECT_EQ(Base64Decode("aGVsbG8="), "hello");
+  EXPECT_EQ(Base64Decode("aGk="), "hi");
+  EXPECT_EQ(Base64Decode("aGlzcw=="), "hiss");
+  EXPECT_EQ(Base64Decode(""), "");
+  EXPECT_EQ(Base64Decode("AAAAAA=="), std::string(4, '\0'));
+  EXPECT_EQ(Base64Decode("aGk"), std::nullopt);
+  EXPECT_EQ(Base64Decode("a*k="), std::nullopt);
+}
+
+}  // namespace
+}  // namespace recipe_rag::core
