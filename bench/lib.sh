@@ -40,3 +40,13 @@ describe_machine() {
     GIT_COMMIT="none (no commit yet)"
   fi
 }
+
+# Ends a script after its report writer ran with exit status $1: 0, or 3 when STRICT=1 and a
+# goal was missed (reported, and the script exits 3); anything else is a failure.
+finish_report() {
+  local rc="$1"
+  [[ "$rc" == 0 || "$rc" == 3 ]] || die "writing the report failed (exit $rc)"
+  say "wrote $MD and $JSON"
+  (( rc == 0 )) || say "STRICT=1: a goal was missed"
+  exit "$rc"
+}
