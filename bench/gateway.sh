@@ -591,6 +591,22 @@ if ours_streams or "streams" in E["PHASES"].split():
              sv.get("rss_peak_mb"), lambda v: v <= 256, " MB"),
     ]
 
+# the overhead and latency goals, from the medians above
+row = lambda t, c: next((o for o in overhead if o["target"] == t and o["conns"] == c), None)
+ours1 = row("recipe-rag", 1)
+if ours1:
+    goals.append(goal("added p99 at c=1, instant upstream (median over rounds)", "<= 0.5 ms",
+                      ours1.get("added_p99_ms"), lambda v: v <= 0.5, " ms"))
+for c in conns:
+    ours, peer = row("recipe-rag", c), row("portkey", c)
+    if ours and peer:
+        goals.append(goal(f"added p99 at c={c} below Portkey's (ours, ms; Portkey {peer['added_p99_ms']})",
+                          f"< {peer['added_p99_ms']} ms", ours["added_p99_ms"],
+                          lambda v, lim=peer["added_p99_ms"]: v < lim, " ms"))
+for a in answer:
+    goals.append(goal(f"/v1/answer p95 at c={a['conns']}, 300 ms upstream", "< 2000 ms",
+                      a["p95_ms"], lambda v: v < 2000, " ms"))
+
 # each part's recipe-rag process: memory at start and end, and the requests it answered
 # (measured runs + warm-ups + the one check request; for streams, the streams)
 procs = []
