@@ -501,7 +501,7 @@ void Service::ChatWithSearch(json body, const std::string& request_id, http::Res
   cb.on_done = [this, out, shape, stream, send_head,
                 request_id](core::Result<rag::ToolLoopResult> result) {
     rag::Answer logged;
-    logged.prompt = "chat";
+    logged.prompt = "client";  // the client wrote the messages
     if (result.ok()) {
       logged.model = result->model;
       logged.usage = result->usage;

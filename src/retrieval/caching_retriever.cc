@@ -1,5 +1,6 @@
 #include "retrieval/caching_retriever.h"
 
+#include <algorithm>
 #include <functional>
 
 namespace recipe_rag::retrieval {
@@ -49,6 +50,10 @@ core::Result<std::vector<Hit>> CachingRetriever::Search(const Query& query) cons
   auto& shard = ShardFor(key);
   auto hits = inner_->Search(query);
   if (!hits.ok()) return hits;
+  // An answer ranked without its vector side is a stopgap: search properly next time.
+  if (std::any_of(hits->begin(), hits->end(), [](const Hit& h) { return h.vectorless; })) {
+    return hits;
+  }
   std::lock_guard lock(shard.mu);
   if (shard.by_key.count(key) == 0) {
     shard.lru.emplace_front(key, *hits);

@@ -118,15 +118,17 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
   }
   std::vector<VectorHit> nearest;
   std::vector<float> query_vector;
+  bool vectorless = false;
   {
     auto v = embedder_->Embed({EmbeddingQueryText(p.analyzed)});
     if (v.ok()) {
       if (!IsZero(*v)) query_vector = std::move(*v);
-    } else if (v.error().code != core::ErrorCode::kUnavailable &&
-               v.error().code != core::ErrorCode::kDeadlineExceeded) {
+    } else if (v.error().code == core::ErrorCode::kUnavailable ||
+               v.error().code == core::ErrorCode::kDeadlineExceeded) {
+      vectorless = true;  // a remote embedder is down: BM25 alone ranks
+    } else {
       return std::move(v).error();
     }
-    // A remote embedder that is down leaves the query without a vector: BM25 alone ranks.
   }
   if (options_.components != HybridOptions::Components::kLexical && !query_vector.empty()) {
     auto r = vectors_->Search(query_vector.data(), options_.candidates, allowed_set);
@@ -160,7 +162,7 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
   });
   hits.reserve(ranked.size());
   for (const auto& r : ranked) {
-    if (hits.empty() || hits.back().recipe != r.doc) hits.push_back({r.doc, 0, false, {}});
+    if (hits.empty() || hits.back().recipe != r.doc) hits.push_back({r.doc, 0, false, false, {}});
     auto& e = hits.back().explain;
     const double rank = static_cast<double>(r.index) + 1;
     if (!r.vector) {
@@ -214,6 +216,7 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
   std::stable_sort(hits.begin(), hits.end(),
                    [](const Hit& a, const Hit& b) { return a.score > b.score; });
   if (hits.size() > query.top_k) hits.resize(query.top_k);
+  for (auto& h : hits) h.vectorless = vectorless;
   return hits;
 }
 

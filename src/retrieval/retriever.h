@@ -43,6 +43,9 @@ struct Hit {
   std::uint32_t recipe = 0;     // index into LoadedIndex::recipes
   double score = 0;             // calibrated relevance in [0,1], best first
   bool low_confidence = false;  // score below the configured minimum
+  // Ranked without the vector side, because a remote embedder was unavailable: such answers
+  // are not remembered by the answer cache.
+  bool vectorless = false;
   HitExplain explain;
 };
 

@@ -400,13 +400,21 @@ class OpenAiEmbeddingsTest(unittest.TestCase):
             self.assertEqual(status, 200, raw)
             self.assertEqual(len(json.loads(raw)["recipes"]), 3)
             self.assertEqual(len(fake.requests), before + 1)  # the query's vector
-            # The embeddings upstream gone: BM25 alone still answers.
+            # The embeddings upstream gone: BM25 alone still answers, and that stopgap answer
+            # is not cached: with the upstream back, the same query is embedded again.
+            port = int(fake.url.split(":")[2].split("/")[0])
             fake.stop()
             status, headers, raw = server.request("POST", "/v1/search",
                                                   {"query": "apple pie", "top_k": 3})
             self.assertEqual(status, 200, raw)
             self.assertIn("Apple", raw.decode())
             self.assertNotIn(KEY, server.log_text())
+            back = FakeOpenAI(key=KEY, port=port)
+            self.addCleanup(back.stop)
+            status, headers, raw = server.request("POST", "/v1/search",
+                                                  {"query": "apple pie", "top_k": 3})
+            self.assertEqual(status, 200, raw)
+            self.assertEqual([r["path"] for r in back.requests], ["/v1/embeddings"])
 
 
 class NoLlmChatTest(harness.ServerCase):

@@ -61,6 +61,7 @@ class FakeOpenAI:
         self.default_reply = default_reply
         self.requests = []
         self.aborted_streams = 0
+        self._connections = set()  # open client connections, closed by stop()
         self._steps = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -72,6 +73,16 @@ class FakeOpenAI:
 
             def log_message(self, *args):  # quiet
                 pass
+
+            def setup(self):
+                super().setup()
+                with fake._lock:
+                    fake._connections.add(self.connection)
+
+            def finish(self):
+                with fake._lock:
+                    fake._connections.discard(self.connection)
+                super().finish()
 
             def do_GET(self):
                 fake._handle(self, None)
@@ -98,9 +109,18 @@ class FakeOpenAI:
             self._steps.extend(steps)
 
     def stop(self):
+        """Stops listening and drops every open connection, kept-alive ones too: a stopped
+        fake is a dead upstream."""
         self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for c in connections:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self):
         return self

@@ -18,6 +18,7 @@ class CountingRetriever : public Retriever {
     Hit hit;
     hit.recipe = static_cast<std::uint32_t>(n);
     hit.score = 0.5;
+    hit.vectorless = query.text == "embedder down";
     return std::vector<Hit>{hit};
   }
   mutable std::atomic<int> calls{0};
@@ -44,6 +45,16 @@ TEST(CachingRetrieverTest, SecondSearchIsAnsweredFromMemory) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ((*second)[0].recipe, (*first)[0].recipe);
   EXPECT_EQ(counter->calls.load(), 1);
+}
+
+TEST(CachingRetrieverTest, AnswersRankedWithoutVectorsAreNotRemembered) {
+  auto inner = std::make_unique<CountingRetriever>();
+  auto* counter = inner.get();
+  CachingRetriever cache(std::move(inner), 100);
+  ASSERT_TRUE(cache.Search(MakeQuery("embedder down")).ok());
+  EXPECT_FALSE(cache.Cached(MakeQuery("embedder down")).has_value());
+  ASSERT_TRUE(cache.Search(MakeQuery("embedder down")).ok());
+  EXPECT_EQ(counter->calls.load(), 2);
 }
 
 TEST(CachingRetrieverTest, TopKAndFiltersArePartOfTheKey) {
