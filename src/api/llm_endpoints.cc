@@ -193,6 +193,15 @@ struct CompletionShape {
   }
 };
 
+// Upstream response headers a pass-through client may act on: rate limits and their reset
+// times, Retry-After, and what the upstream says about the call. Everything else (cookies,
+// connection headers, the upstream's own framing) stays behind.
+bool RelayedHeader(std::string_view name) {
+  const std::string lower = core::ToLowerAscii(name);
+  return lower.rfind("x-ratelimit-", 0) == 0 || lower == "retry-after" ||
+         lower == "retry-after-ms" || lower == "openai-processing-ms" || lower == "openai-model";
+}
+
 // The text of the conversation's last user message (string content or text parts).
 std::string LastUserText(const json& messages) {
   for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
@@ -346,8 +355,13 @@ void Service::PassThrough(json body, bool stream, const std::string& request_id,
   llm::RawCallbacks cb;
   cb.on_head = [relay, stream](int status, const std::vector<http::Header>& headers) {
     std::string content_type = "application/json";
+    std::vector<http::Header> relayed;
     for (const auto& h : headers) {
       if (core::EqualsIgnoreCase(h.name, "Content-Type")) content_type = h.value;
+      if (RelayedHeader(h.name)) relayed.push_back(h);
+      if (core::EqualsIgnoreCase(h.name, "X-Request-Id")) {
+        relayed.push_back({"X-Upstream-Request-Id", h.value});  // ours stays X-Request-Id
+      }
     }
     if (stream && status == 200) {
       relay->streaming = true;
@@ -358,11 +372,13 @@ void Service::PassThrough(json body, bool stream, const std::string& request_id,
       relay->events->OnCancel([relay] { relay->upstream.Cancel(); });
       auto r = EventStream(200, relay->events);
       r.content_type = content_type;
+      r.headers.insert(r.headers.end(), relayed.begin(), relayed.end());
       relay->respond(std::move(r));
       return;
     }
     relay->whole.status = status;
     relay->whole.content_type = content_type;
+    relay->whole.headers = std::move(relayed);
   };
   cb.on_body = [relay](std::string_view piece) {
     if (relay->streaming) {

@@ -345,6 +345,16 @@ class ChatCompletionsTest(GatewayCase):
         self.assertEqual(status, 404)
         self.assertEqual(json.loads(raw)["error"]["code"], "model_not_found")
 
+    def test_pass_through_relays_rate_limit_headers(self):
+        self.fake.script(*[{"status": 429, "retry_after_ms": 5}] * 3)
+        status, headers, raw = self.server.request("POST", "/v1/chat/completions", {
+            "model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}],
+            "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]})
+        self.assertEqual(status, 429, raw)
+        self.assertEqual(headers.get("retry-after-ms"), "5")
+        self.assertTrue(headers.get("x-upstream-request-id", "").startswith("req_fake_"))
+        self.assertNotEqual(headers.get("x-request-id"), headers.get("x-upstream-request-id"))
+
     def test_model_names_map_to_upstream_models(self):
         self.fake.script({"reply": "mapped"})
         status, headers, raw = self.server.request("POST", "/v1/chat/completions", {
