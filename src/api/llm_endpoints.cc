@@ -302,7 +302,7 @@ void Service::ChatCompletions(const http::Request& request, http::Respond&& resp
     return respond(OpenAiError(400, "model is required", "model"));
   }
   // The model the client names → the upstream's name for it.
-  const std::string& asked = model->get_ref<const std::string&>();
+  const std::string asked = model->get_ref<const std::string&>();  // a copy: body changes below
   std::string upstream_model;
   if (asked == llm_.model || asked == "recipe-rag") upstream_model = llm_.model;
   for (const auto& [alias, target] : llm_.models) {
