@@ -2,6 +2,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
+#include "api/json_text.h"
 #include "api/service.h"
 #include "api/tool_definition.h"
 #include "api/validation.h"
@@ -19,8 +20,6 @@ using observability::LogLine;
 
 constexpr int kAnswerDefaultTopK = 5;
 constexpr int kAnswerMaxTopK = 10;
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string SseEvent(std::string_view event, const json& data) {
   std::string out = "event: ";
@@ -55,7 +54,7 @@ json RecipesJson(const retrieval::LoadedIndex& index, const std::vector<retrieva
     const auto& r = index.recipes[hit.recipe];
     recipes.push_back({{"id", r.id},
                        {"title", r.title},
-                       {"score", std::round(hit.score * 10000.0) / 10000.0},
+                       {"score", RoundScore(hit.score)},
                        {"low_confidence", hit.low_confidence}});
   }
   return recipes;
@@ -499,7 +498,7 @@ void Service::ChatWithSearch(json body, const std::string& request_id, http::Res
                     const auto& r = index->recipes[hit.recipe];
                     recipes.push_back({{"id", r.id},
                                        {"title", r.title},
-                                       {"score", std::round(hit.score * 10000.0) / 10000.0},
+                                       {"score", RoundScore(hit.score)},
                                        {"low_confidence", hit.low_confidence},
                                        {"ingredients", r.ingredients},
                                        {"instructions", r.instructions}});

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "api/explain.h"
+#include "api/json_text.h"
 #include "api/tool_definition.h"
 #include "api/validation.h"
 #include "core/version.h"
@@ -19,10 +20,6 @@ namespace {
 using nlohmann::json;
 using observability::LogLevel;
 using observability::LogLine;
-
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-double RoundScore(double s) { return std::round(s * 10000.0) / 10000.0; }
 
 http::Response Unauthorized(const core::Error& error, bool token_presented) {
   auto r = http::Response::Error(401, "unauthorized", error.message);
