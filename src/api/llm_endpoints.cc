@@ -9,6 +9,7 @@
 #include "core/strings.h"
 #include "http/response_stream.h"
 #include "observability/logger.h"
+#include "observability/redactor.h"
 #include "rag/tool_loop.h"
 
 namespace recipe_rag::api {
@@ -232,11 +233,12 @@ void Service::Answer(const http::Request& request, http::Respond&& respond) {
   auto [query, stream] = std::move(*validated);
   const std::string question = query.text;
   const std::string request_id = request.request_id;
+  query.span = request.span;
   SearchAsync(
       std::move(query), request_id,
-      [this, question, stream, request_id, respond = std::move(respond)](
-          std::shared_ptr<const retrieval::LoadedIndex> index,
-          core::Result<std::vector<retrieval::Hit>> hits) mutable {
+      [this, question, stream, request_id, context = CallFor(request),
+       respond = std::move(respond)](std::shared_ptr<const retrieval::LoadedIndex> index,
+                                     core::Result<std::vector<retrieval::Hit>> hits) mutable {
         if (!hits.ok()) return respond(ErrorResponse(hits.error()));
         json recipes = RecipesJson(*index, *hits);
         const bool low_confidence = std::all_of(
@@ -245,16 +247,21 @@ void Service::Answer(const http::Request& request, http::Respond&& respond) {
         if (!stream) {
           auto shared = std::make_shared<json>(
               json{{"recipes", std::move(recipes)}, {"low_confidence", low_confidence}});
-          llm_.generator->Generate(question, std::move(sources),
-                                   {.on_delta = nullptr,
-                                    .on_done = [this, shared, request_id,
-                                                respond = std::move(respond)](rag::Answer answer) {
-                                      LogGeneration(request_id, "/v1/answer", answer);
-                                      json out = {{"answer", answer.text}};
-                                      out.update(*shared);
-                                      out.update(AnswerMeta(answer));
-                                      respond(http::Response::Json(200, Dump(out)));
-                                    }});
+          llm_.generator->Generate(
+              question, std::move(sources),
+              {.on_delta = nullptr,
+               .on_done =
+                   [this, shared, request_id, respond = std::move(respond)](rag::Answer answer) {
+                     LogGeneration(request_id, "/v1/answer", answer);
+                     if (options_.budget_reject && answer.degraded_reason == "budget") {
+                       return respond(BudgetExhausted());
+                     }
+                     json out = {{"answer", answer.text}};
+                     out.update(*shared);
+                     out.update(AnswerMeta(answer));
+                     respond(http::Response::Json(200, Dump(out)));
+                   }},
+              context);
           return;
         }
         auto events = std::make_shared<http::ResponseStream>();
@@ -272,7 +279,8 @@ void Service::Answer(const http::Request& request, http::Respond&& respond) {
                                             LogGeneration(request_id, "/v1/answer", answer);
                                             events->Write(SseEvent("done", AnswerMeta(answer)));
                                             events->Close();
-                                          }});
+                                          }},
+                                     context);
         // The client going away stops the upstream call.
         events->OnCancel([call] { call->Cancel(); });
       });
@@ -325,7 +333,7 @@ void Service::ChatCompletions(const http::Request& request, http::Respond&& resp
   const auto tools = body.find("tools");
   const bool client_tools = tools != body.end() && !tools->is_null();
   if (client_tools && llm_.provider != nullptr) {
-    PassThrough(std::move(body), stream, request.request_id, std::move(respond));
+    PassThrough(std::move(body), stream, request.request_id, CallFor(request), std::move(respond));
     return;
   }
   if (client_tools) {
@@ -336,11 +344,11 @@ void Service::ChatCompletions(const http::Request& request, http::Respond&& resp
   }
   body["model"] = asked;  // the extractive path reports the name asked for
   if (llm_.provider != nullptr) body["model"] = upstream_model;
-  ChatWithSearch(std::move(body), request.request_id, std::move(respond));
+  ChatWithSearch(std::move(body), request.request_id, CallFor(request), std::move(respond));
 }
 
 void Service::PassThrough(json body, bool stream, const std::string& request_id,
-                          http::Respond respond) {
+                          llm::CallContext context, http::Respond respond) {
   // What the upstream sends is relayed as it is: a stream piece by piece, anything else whole.
   struct Relay {
     http::Respond respond;
@@ -407,10 +415,12 @@ void Service::PassThrough(json body, bool stream, const std::string& request_id,
     relay->respond(std::move(relay->whole));
   };
   // A streamed relay stops when its client goes away (OnCancel above), also before this.
-  relay->upstream.Track(llm_.provider->Forward("/chat/completions", Dump(body), std::move(cb)));
+  relay->upstream.Track(
+      llm_.provider->Forward("/chat/completions", Dump(body), std::move(cb), context));
 }
 
-void Service::ChatWithSearch(json body, const std::string& request_id, http::Respond respond) {
+void Service::ChatWithSearch(json body, const std::string& request_id, llm::CallContext context,
+                             http::Respond respond) {
   const bool stream = body.value("stream", false);
   CompletionShape shape;
   shape.id = "chatcmpl-" + request_id;
@@ -448,31 +458,34 @@ void Service::ChatWithSearch(json body, const std::string& request_id, http::Res
     retrieval::Query query;
     query.text = std::string(core::Utf8Prefix(question, options_.max_query_chars * 4));
     query.top_k = kToolDefaultTopK;
+    query.span = context.span;
     SearchAsync(
         std::move(query), request_id,
-        [this, out, shape, stream, question, send_head, request_id](
+        [this, out, shape, stream, question, send_head, request_id, context](
             std::shared_ptr<const retrieval::LoadedIndex> index,
             core::Result<std::vector<retrieval::Hit>> hits) {
           if (!hits.ok()) return out->respond(OpenAiError(hits.error()));
           llm_.generator->Generate(
               question, Sources(*index, *hits),
               {.on_delta = nullptr,
-               .on_done = [this, out, shape, stream, send_head, request_id](rag::Answer answer) {
-                 LogGeneration(request_id, "/v1/chat/completions", answer);
-                 if (!stream) {
-                   out->respond(http::Response::Json(
-                       200, Dump(shape.Completion(answer.text, "stop", llm::Usage{}))));
-                   return;
-                 }
-                 out->events->Write(SseData(shape.Chunk({{"content", answer.text}}, {})));
-                 out->events->Write(SseData(shape.Chunk(json::object(), "stop")));
-                 if (shape.include_usage) {
-                   out->events->Write(SseData(shape.UsageChunk(llm::Usage{})));
-                 }
-                 out->events->Write("data: [DONE]\n\n");
-                 out->events->Close();
-                 send_head();
-               }});
+               .on_done =
+                   [this, out, shape, stream, send_head, request_id](rag::Answer answer) {
+                     LogGeneration(request_id, "/v1/chat/completions", answer);
+                     if (!stream) {
+                       out->respond(http::Response::Json(
+                           200, Dump(shape.Completion(answer.text, "stop", llm::Usage{}))));
+                       return;
+                     }
+                     out->events->Write(SseData(shape.Chunk({{"content", answer.text}}, {})));
+                     out->events->Write(SseData(shape.Chunk(json::object(), "stop")));
+                     if (shape.include_usage) {
+                       out->events->Write(SseData(shape.UsageChunk(llm::Usage{})));
+                     }
+                     out->events->Write("data: [DONE]\n\n");
+                     out->events->Close();
+                     send_head();
+                   }},
+              context);
         });
     return;
   }
@@ -482,29 +495,41 @@ void Service::ChatWithSearch(json body, const std::string& request_id, http::Res
   body.erase("tool_choice");
   body.erase("parallel_tool_calls");
   const json tool = {{"type", "function"}, {"function", SearchCorpusDefinition()}};
-  auto search = [this, request_id](std::string arguments, std::function<void(std::string)> done) {
+  auto search = [this, request_id, span = context.span](std::string arguments,
+                                                        std::function<void(std::string)> done) {
+    // One tool span per search_corpus call the model made.
+    auto tool_span = std::make_shared<observability::Span>(
+        observability::Span::Start(span, "tool search_corpus"));
+    if (tool_span->recording()) {
+      tool_span->Set("langfuse.observation.type", "tool")
+          .Set("langfuse.observation.input", redactor_.Redact(arguments));
+    }
     auto query = ValidateToolCall({{"function", "search_corpus"}, {"arguments", arguments}},
                                   options_.max_query_chars);
     if (!query.ok()) {
+      tool_span->Fail(query.error().message);
       done(Dump({{"error", query.error().message}}));
       return;
     }
-    SearchAsync(std::move(*query), request_id,
-                [done = std::move(done)](std::shared_ptr<const retrieval::LoadedIndex> index,
-                                         core::Result<std::vector<retrieval::Hit>> hits) {
-                  if (!hits.ok()) return done(Dump({{"error", hits.error().message}}));
-                  json recipes = json::array();
-                  for (const auto& hit : *hits) {
-                    const auto& r = index->recipes[hit.recipe];
-                    recipes.push_back({{"id", r.id},
-                                       {"title", r.title},
-                                       {"score", RoundScore(hit.score)},
-                                       {"low_confidence", hit.low_confidence},
-                                       {"ingredients", r.ingredients},
-                                       {"instructions", r.instructions}});
-                  }
-                  done(Dump({{"recipes", std::move(recipes)}}));
-                });
+    query->span = tool_span->context();
+    SearchAsync(
+        std::move(*query), request_id,
+        [tool_span, done = std::move(done)](std::shared_ptr<const retrieval::LoadedIndex> index,
+                                            core::Result<std::vector<retrieval::Hit>> hits) {
+          tool_span->End();
+          if (!hits.ok()) return done(Dump({{"error", hits.error().message}}));
+          json recipes = json::array();
+          for (const auto& hit : *hits) {
+            const auto& r = index->recipes[hit.recipe];
+            recipes.push_back({{"id", r.id},
+                               {"title", r.title},
+                               {"score", RoundScore(hit.score)},
+                               {"low_confidence", hit.low_confidence},
+                               {"ingredients", r.ingredients},
+                               {"instructions", r.instructions}});
+          }
+          done(Dump({{"recipes", std::move(recipes)}}));
+        });
   };
   rag::ToolLoopCallbacks cb;
   if (stream) {
@@ -547,7 +572,8 @@ void Service::ChatWithSearch(json body, const std::string& request_id, http::Res
     out->events->Close();
   };
   out->upstream.Track(rag::StartToolLoop(*llm_.provider, std::move(body), tool,
-                                         llm_.max_tool_rounds, std::move(search), std::move(cb)));
+                                         llm_.max_tool_rounds, std::move(search), std::move(cb),
+                                         std::move(context)));
 }
 
 }  // namespace recipe_rag::api

@@ -1,6 +1,7 @@
 #include "api/service.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "llm/extractive_writer.h"
 #include "observability/logger.h"
 #include "observability/metrics.h"
+#include "observability/redactor.h"
 
 namespace recipe_rag::api {
 namespace {
@@ -33,13 +35,21 @@ http::Response Unauthorized(const core::Error& error, bool token_presented) {
 
 Service::Service(ServiceOptions options, const auth::TokenStore& tokens, core::WorkPool& pool,
                  Readiness& readiness, observability::Logger& logger,
-                 observability::Metrics& metrics, LlmBackend llm)
+                 observability::Metrics& metrics, const observability::Redactor& redactor,
+                 LlmBackend llm)
     : options_(std::move(options)),
       tokens_(tokens),
       pool_(pool),
       readiness_(readiness),
       logger_(logger),
       metrics_(metrics),
+      redactor_(redactor),
+      retrieval_seconds_(
+          metrics
+              .Histogram("recipe_rag_retrieval_duration_seconds",
+                         "Time a search took on the work pool (cache hits excluded).",
+                         observability::DefaultLatencyBuckets())
+              .WithHistogram({})),
       llm_(std::move(llm)) {
   auto bind = [this](void (Service::*fn)(const http::Request&, http::Respond&&)) {
     return [this, fn](const http::Request& r, http::Respond respond) {
@@ -57,6 +67,11 @@ Service::Service(ServiceOptions options, const auth::TokenStore& tokens, core::W
   router_.Add("GET", "/metrics", bind(&Service::Metrics));
 }
 
+http::Response Service::BudgetExhausted() const {
+  return ErrorResponse(core::Error::ResourceExhausted(
+      "the LLM budget is spent for this period; try again later", std::chrono::seconds(60)));
+}
+
 http::Response Service::ErrorResponse(const core::Error& error) const {
   auto r = http::Response::Error(core::ToHttpStatus(error.code), core::ErrorTypeName(error.code),
                                  error.message, error.param);
@@ -65,9 +80,15 @@ http::Response Service::ErrorResponse(const core::Error& error) const {
   return r;
 }
 
-void Service::Handle(const http::Request& request, http::Respond respond) {
+void Service::Handle(const http::Request& request, http::Respond respond_plain) {
+  http::Respond respond = [trace_id = request.span.trace_id(),
+                           respond_plain = std::move(respond_plain)](http::Response r) {
+    http::AddTraceId(&r, trace_id);
+    respond_plain(std::move(r));
+  };
   const auto match = router_.Find(request.method, request.path);
   const std::string route = match.endpoint != nullptr ? std::string(match.route) : "";
+  if (request.span && request.span.trace->recording()) TagTrace(request, route);
   // Every /v1/ path needs a token, known or not, so unauthenticated callers learn nothing.
   if (request.path.rfind("/v1/", 0) == 0 || request.path == "/v1") {
     const auto authorization = request.FindHeader("Authorization");
@@ -126,6 +147,7 @@ void Service::Version(const http::Request&, http::Respond&& respond) {
 }
 
 void Service::Metrics(const http::Request&, http::Respond&& respond) {
+  if (options_.before_metrics) options_.before_metrics();
   http::Response r;
   r.body = metrics_.Expose();
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -165,7 +187,8 @@ void Service::HandleSearch(const http::Request& request, Shape shape, http::Resp
   auto query = shape == Shape::kToolCall ? ValidateToolCall(body, options_.max_query_chars)
                                          : ValidateSearch(body, options_.max_query_chars);
   if (!query.ok()) return respond(ErrorResponse(query.error()));
-  RunSearch(std::move(*query), shape, request.request_id, std::move(respond));
+  query->span = request.span;
+  RunSearch(std::move(*query), shape, request.request_id, CallFor(request), std::move(respond));
 }
 
 nlohmann::json Service::SearchJson(const retrieval::LoadedIndex& index,
@@ -222,8 +245,61 @@ std::vector<rag::SourceRecipe> Service::Sources(const retrieval::LoadedIndex& in
   return sources;
 }
 
+void Service::TagTrace(const http::Request& request, const std::string& route) const {
+  auto& trace = *request.span.trace;
+  trace.SetAttribute("langfuse.trace.name", route.empty() ? std::string("unmatched") : route);
+  trace.SetAttribute("langfuse.environment", options_.environment);
+  // The caller's own user and session ids when given (bounded, printable), else the token.
+  auto header = [&](std::string_view name) -> std::string {
+    const auto v = request.FindHeader(name);
+    if (!v || v->empty() || v->size() > 128) return {};
+    for (char c : *v) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return {};
+    }
+    return std::string(*v);
+  };
+  std::string user = header("X-User-Id");
+  if (user.empty()) {
+    if (auto principal = tokens_.Authenticate(request.FindHeader("Authorization"));
+        principal.ok()) {
+      user = principal->token_id;
+    }
+  }
+  if (!user.empty()) trace.SetAttribute("langfuse.user.id", user);
+  if (auto session = header("X-Session-Id"); !session.empty()) {
+    trace.SetAttribute("langfuse.session.id", session);
+  }
+}
+
+llm::CallContext Service::CallFor(const http::Request& request) const {
+  auto principal = tokens_.Authenticate(request.FindHeader("Authorization"));
+  return {request.span, principal.ok() ? principal->token_id : std::string(), {}};
+}
+
 void Service::SearchAsync(retrieval::Query query, const std::string& request_id, SearchDone done) {
   const auto retry_after = std::chrono::seconds(options_.retry_after_s);
+  auto span =
+      std::make_shared<observability::Span>(observability::Span::Start(query.span, "retrieval"));
+  if (span->recording()) {
+    span->Set("langfuse.observation.type", "retriever")
+        .Set("langfuse.observation.input", redactor_.Redact(query.text))
+        .Set("retrieval.top_k", static_cast<std::int64_t>(query.top_k));
+  }
+  query.span = span->context();
+  // Records how the search went on the span, then hands on.
+  done = [span, done = std::move(done)](std::shared_ptr<const retrieval::LoadedIndex> index,
+                                        core::Result<std::vector<retrieval::Hit>> hits) {
+    if (span->recording()) {
+      if (hits.ok()) {
+        span->Set("retrieval.hits", static_cast<std::int64_t>(hits->size()));
+        if (!hits->empty()) span->Set("retrieval.top_score", hits->front().score);
+      } else {
+        span->Fail(hits.error().message);
+      }
+    }
+    span->End();
+    done(std::move(index), std::move(hits));
+  };
   auto index = index_.load();
   if (!index) {
     done(nullptr, core::Error::Unavailable("the index is not loaded; see /readyz", retry_after));
@@ -232,16 +308,21 @@ void Service::SearchAsync(retrieval::Query query, const std::string& request_id,
   // A remembered answer is served here on the I/O thread; a real search goes to the pool, and
   // so does an explained one (interpreting a query reads the index).
   if (auto cached = query.explain ? std::nullopt : index->retriever->Cached(query)) {
+    span->Set("retrieval.cache_hit", true);
     done(index, std::move(*cached));
     return;
   }
   // The task owns everything it touches; `done` travels with it.
   auto shared_done = std::make_shared<SearchDone>(std::move(done));
   auto task = [this, index, query = std::move(query), request_id, shared_done]() {
+    const auto started = std::chrono::steady_clock::now();
     auto hits = index->retriever->Search(query);
+    retrieval_seconds_.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     if (!hits.ok()) {
       logger_.Emit(LogLine(LogLevel::kError, "search failed")
                        .Str("request_id", request_id)
+                       .Str("trace_id", query.span.trace_id())
                        .Str("error", hits.error().message));
       (*shared_done)(index, core::Error::Internal("search failed"));
       return;
@@ -255,13 +336,13 @@ void Service::SearchAsync(retrieval::Query query, const std::string& request_id,
 }
 
 void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
-                        http::Respond respond) {
+                        llm::CallContext context, http::Respond respond) {
   auto shared_query = std::make_shared<const retrieval::Query>(query);
   SearchAsync(
       std::move(query), request_id,
-      [this, shared_query, shape, request_id, respond = std::move(respond)](
-          std::shared_ptr<const retrieval::LoadedIndex> index,
-          core::Result<std::vector<retrieval::Hit>> hits) mutable {
+      [this, shared_query, shape, request_id, context = std::move(context),
+       respond = std::move(respond)](std::shared_ptr<const retrieval::LoadedIndex> index,
+                                     core::Result<std::vector<retrieval::Hit>> hits) mutable {
         if (!hits.ok()) return respond(ErrorResponse(hits.error()));
         auto out = SearchJson(*index, *shared_query, shape, *hits);
         if (shape != Shape::kToolCall) {
@@ -272,15 +353,20 @@ void Service::RunSearch(retrieval::Query query, Shape shape, const std::string& 
         llm_.generator->Generate(
             shared_query->text, Sources(*index, *hits),
             {.on_delta = nullptr,
-             .on_done = [this, body, request_id, respond = std::move(respond)](rag::Answer answer) {
-               LogGeneration(request_id, "/v1/tools/call", answer);
-               (*body)["generated_response"] = std::move(answer.text);
-               (*body)["prompt"] = answer.prompt;
-               (*body)["model"] = answer.model;
-               (*body)["degraded"] = answer.degraded;
-               if (answer.degraded) (*body)["degraded_reason"] = answer.degraded_reason;
-               respond(http::Response::Json(200, Dump(*body)));
-             }});
+             .on_done =
+                 [this, body, request_id, respond = std::move(respond)](rag::Answer answer) {
+                   LogGeneration(request_id, "/v1/tools/call", answer);
+                   if (options_.budget_reject && answer.degraded_reason == "budget") {
+                     return respond(BudgetExhausted());
+                   }
+                   (*body)["generated_response"] = std::move(answer.text);
+                   (*body)["prompt"] = answer.prompt;
+                   (*body)["model"] = answer.model;
+                   (*body)["degraded"] = answer.degraded;
+                   if (answer.degraded) (*body)["degraded_reason"] = answer.degraded_reason;
+                   respond(http::Response::Json(200, Dump(*body)));
+                 }},
+            std::move(context));
       });
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,16 +22,23 @@
 #include "retrieval/index.h"
 
 namespace recipe_rag::observability {
+class HistogramSeries;
 class Logger;
 class Metrics;
+class Redactor;
 }  // namespace recipe_rag::observability
 
 namespace recipe_rag::api {
 
 struct ServiceOptions {
   int max_query_chars = 2000;
-  int retry_after_s = 1;      // on 503 (overloaded, not ready)
-  std::string config_sha256;  // shown by /version
+  int retry_after_s = 1;            // on 503 (overloaded, not ready)
+  std::string config_sha256;        // shown by /version
+  std::string environment = "dev";  // traces' langfuse.environment
+  // Out of budget: answer 429 rather than an extractive, degraded answer (/v1/answer without
+  // streaming and /v1/tools/call; streams have started and degrade).
+  bool budget_reject = false;
+  std::function<void()> before_metrics;  // refreshes read-on-demand gauges; optional
 };
 
 // Generation: the generator answers /v1/answer and search_corpus' generated_response; the
@@ -48,7 +56,7 @@ class Service : public http::Handler {
   // All references and pointers must outlive the service.
   Service(ServiceOptions options, const auth::TokenStore& tokens, core::WorkPool& pool,
           Readiness& readiness, observability::Logger& logger, observability::Metrics& metrics,
-          LlmBackend llm);
+          const observability::Redactor& redactor, LlmBackend llm);
 
   void Handle(const http::Request& request, http::Respond respond) override;
 
@@ -69,10 +77,16 @@ class Service : public http::Handler {
   void Answer(const http::Request&, http::Respond&&);
   void ChatCompletions(const http::Request&, http::Respond&&);
   void PassThrough(nlohmann::json body, bool stream, const std::string& request_id,
-                   http::Respond respond);
-  void ChatWithSearch(nlohmann::json body, const std::string& request_id, http::Respond respond);
+                   llm::CallContext context, http::Respond respond);
+  void ChatWithSearch(nlohmann::json body, const std::string& request_id, llm::CallContext context,
+                      http::Respond respond);
+  // Langfuse's trace-level attributes: name (the route), environment, user and session.
+  void TagTrace(const http::Request& request, const std::string& route) const;
+  // Whose call a request makes: its span and the token it came with.
+  llm::CallContext CallFor(const http::Request& request) const;
 
-  // Runs `query` on the pool; `done` gets the index searched and the hits (or the error
+  // Runs `query` on the pool under a "retrieval" span (child of query.span, which it then
+  // becomes); `done` gets the index searched and the hits (or the error
   // response to send), on a pool thread or, for a remembered answer, at once.
   using SearchDone = std::function<void(std::shared_ptr<const retrieval::LoadedIndex>,
                                         core::Result<std::vector<retrieval::Hit>>)>;
@@ -86,7 +100,7 @@ class Service : public http::Handler {
   void HandleSearch(const http::Request& request, Shape shape, http::Respond&& respond);
   // Validated query → search on the pool → response in the given shape.
   void RunSearch(retrieval::Query query, Shape shape, const std::string& request_id,
-                 http::Respond respond);
+                 llm::CallContext context, http::Respond respond);
   static nlohmann::json SearchJson(const retrieval::LoadedIndex& index,
                                    const retrieval::Query& query, Shape shape,
                                    const std::vector<retrieval::Hit>& hits);
@@ -94,6 +108,8 @@ class Service : public http::Handler {
   void LogGeneration(const std::string& request_id, std::string_view route,
                      const rag::Answer& answer) const;
   http::Response ErrorResponse(const core::Error& error) const;
+  // 429: budget_reject is set and the budget had no room.
+  http::Response BudgetExhausted() const;
   // Content-Type and JSON checks of a request body: the error response, or nullopt with *body
   // set.
   std::optional<http::Response> ReadJson(const http::Request& request, nlohmann::json* body) const;
@@ -104,6 +120,8 @@ class Service : public http::Handler {
   Readiness& readiness_;
   observability::Logger& logger_;
   observability::Metrics& metrics_;
+  const observability::Redactor& redactor_;
+  observability::HistogramSeries& retrieval_seconds_;
   const LlmBackend llm_;
   http::Router router_;
   std::atomic<std::shared_ptr<const retrieval::LoadedIndex>> index_;

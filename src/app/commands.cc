@@ -13,6 +13,8 @@
 #include "api/explain.h"
 #include "api/readiness.h"
 #include "api/service.h"
+#include "app/secrets.h"
+#include "app/telemetry.h"
 #include "auth/token_store.h"
 #include "config/config.h"
 #include "core/strings.h"
@@ -24,6 +26,7 @@
 #include "observability/logger.h"
 #include "observability/metrics.h"
 #include "rag/generator.h"
+#include "rag/metered_provider.h"
 #include "rag/prompt.h"
 #include "retrieval/index.h"
 #include "retrieval/openai_embedder.h"
@@ -62,35 +65,6 @@ int Cores() { return std::max(1, static_cast<int>(std::thread::hardware_concurre
 std::vector<std::string> PlainTokens() {
   const char* v = std::getenv("RECIPE_RAG_API_TOKENS");  // NOLINT: read once at start-up
   return v == nullptr ? std::vector<std::string>{} : core::SplitTrimmed(v, ',');
-}
-
-// Resolves a secret reference ("env:NAME", "file:PATH"; "" = none). Messages name the
-// reference, never the value.
-core::Result<std::string> ResolveSecret(const std::string& reference, const char* what) {
-  if (reference.empty()) return std::string();
-  if (reference.rfind("env:", 0) == 0) {
-    const char* v = std::getenv(reference.substr(4).c_str());  // NOLINT: start-up only
-    if (v == nullptr || *v == '\0') {
-      return core::Error::InvalidArgument(std::string(what) + ": " + reference + " is not set");
-    }
-    return std::string(core::Trim(v));
-  }
-  if (reference.rfind("file:", 0) == 0) {
-    std::ifstream in(reference.substr(5));
-    std::string line;
-    if (!in || !std::getline(in, line) || core::Trim(line).empty()) {
-      return core::Error::InvalidArgument(std::string(what) + ": " + reference +
-                                          " is missing or empty");
-    }
-    return std::string(core::Trim(line));
-  }
-  return core::Error::InvalidArgument(std::string(what) + " must be env:NAME or file:PATH");
-}
-
-std::string EnvOr(const std::string& value, const char* name, std::string fallback = {}) {
-  if (!value.empty()) return value;
-  const char* v = std::getenv(name);  // NOLINT: start-up only
-  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
 // Where and how to reach the OpenAI-compatible upstream ([llm]), for chat and embeddings.
@@ -146,12 +120,15 @@ struct Generation {
   const rag::Prompt* prompt = nullptr;
   std::shared_ptr<http::AsyncClient> client;
   std::unique_ptr<llm::OpenAiProvider> provider;
+  std::unique_ptr<rag::MeteredProvider> metered;  // what the service calls: `provider`, metered
   std::unique_ptr<rag::Generator> generator;
 };
 
-core::Result<std::unique_ptr<Generation>> SetUpGeneration(const config::LlmOptions& c,
+core::Result<std::unique_ptr<Generation>> SetUpGeneration(const config::Config& config,
+                                                          Telemetry& telemetry,
                                                           observability::Logger& logger,
                                                           observability::Metrics& metrics) {
+  const config::LlmOptions& c = config.llm;
   auto g = std::make_unique<Generation>();
   if (c.provider == "openai") {
     auto prompts = rag::PromptRegistry::Load(c.prompts_dir);
@@ -176,8 +153,17 @@ core::Result<std::unique_ptr<Generation>> SetUpGeneration(const config::LlmOptio
     options.breaker.open_for = llm::Millis(c.breaker_open_ms);
     options.breaker.half_open_probes = c.breaker_half_open_probes;
     g->provider = std::make_unique<llm::OpenAiProvider>(options, *g->client, logger, metrics);
+    const auto& b = config.budgets;
+    rag::MeteringOptions metering;
+    metering.cap_output = b.daily_usd > 0 || b.monthly_usd > 0 || !b.tokens.empty();
+    metering.default_max_output_tokens = b.default_max_output_tokens;
+    metering.on_call = [&telemetry](const rag::LlmCallSummary& call) { telemetry.OnLlmCall(call); };
+    g->metered = std::make_unique<rag::MeteredProvider>(
+        *g->provider, telemetry.prices(), telemetry.budgets(),
+        [&telemetry](const cost::BudgetAlert& alert) { telemetry.OnBudgetAlert(alert); },
+        telemetry.redactor(), metrics, logger, metering);
   }
-  g->generator = std::make_unique<rag::Generator>(g->provider.get(), g->prompt,
+  g->generator = std::make_unique<rag::Generator>(g->metered.get(), g->prompt,
                                                   rag::GeneratorOptions{c.model, c.fallback_model},
                                                   logger, metrics);
   return g;
@@ -232,14 +218,22 @@ int Serve(const ServeFlags& flags) {
   service_options.retry_after_s = config->search.retry_after_s;
   service_options.config_sha256 = config->sha256;
   observability::Metrics metrics;
-  auto generation = SetUpGeneration(config->llm, logger, metrics);
+  auto telemetry = Telemetry::Start(*config, logger, metrics);
+  if (!telemetry.ok()) {
+    logger.Log(LogLevel::kError, telemetry.error().message);
+    return 1;
+  }
+  service_options.environment = (*telemetry)->environment();
+  service_options.budget_reject = config->budgets.on_exhausted == "reject";
+  service_options.before_metrics = [t = telemetry->get()] { t->RefreshGauges(); };
+  auto generation = SetUpGeneration(*config, **telemetry, logger, metrics);
   if (!generation.ok()) {
     logger.Log(LogLevel::kError, generation.error().message);
     return 1;
   }
   api::LlmBackend backend;
   backend.generator = (*generation)->generator.get();
-  backend.provider = (*generation)->provider.get();
+  backend.provider = (*generation)->metered.get();
   backend.model = config->llm.model;
   backend.models = config->llm.models;
   backend.max_tool_rounds = config->llm.max_tool_rounds;
@@ -248,12 +242,21 @@ int Serve(const ServeFlags& flags) {
                   .Str("model", backend.provider != nullptr ? config->llm.model : "extractive")
                   .Str("fallback_model", config->llm.fallback_model)
                   .Str("prompt", backend.generator->prompt_ref()));
-  api::Service service(service_options, *tokens, *pool, readiness, logger, metrics, backend);
+  api::Service service(service_options, *tokens, *pool, readiness, logger, metrics,
+                       (*telemetry)->redactor(), backend);
 
   auto index = retrieval::LoadIndex(config->index.path, IndexLoadOptions(*config, true));
   if (index.ok()) {
     const auto& m = (*index)->manifest;
     service.SetIndex(*index);
+    metrics.Gauge("recipe_rag_index_documents", "Recipes in the index being served.")
+        .With({})
+        .Set(static_cast<double>(m.records));
+    metrics
+        .Gauge("recipe_rag_index_info", "The index being served; the value is always 1.",
+               {"version"})
+        .With({m.index_version})
+        .Set(1);
     readiness.SetIndexLoaded();
     logger.Emit(LogLine(LogLevel::kInfo, "index loaded")
                     .Str("index_version", m.index_version)
@@ -276,7 +279,10 @@ int Serve(const ServeFlags& flags) {
   server_options.drain_timeout = std::chrono::milliseconds(config->server.drain_timeout_ms);
   server_options.max_connections = config->server.max_connections;
   server_options.access_log = config->log.access_log;
-  http::Server server(server_options, service, logger);
+  server_options.on_request = [t = telemetry->get()](const http::RequestSummary& summary) {
+    t->OnRequest(summary);
+  };
+  http::Server server(server_options, service, logger, &(*telemetry)->tracer());
   auto address = server.Listen();
   if (!address.ok()) {
     logger.Log(LogLevel::kError, address.error().message);
@@ -288,8 +294,11 @@ int Serve(const ServeFlags& flags) {
                   .Int("search_workers", workers)
                   .Str("env", config->env));
   server.Run([&readiness] { readiness.SetDraining(); });
-  pool.reset();         // finish queued searches while the server's executor still exists
+  pool.reset();  // finish queued searches while the server's executor still exists
+  if ((*generation)->metered) (*generation)->metered->Drain();  // spend into the ledger
   generation->reset();  // stop upstream calls (their callbacks refer to the service)
+  // Spans still queued go out within the drain time, or to the spill for the next start.
+  (*telemetry)->Shutdown(std::chrono::milliseconds(config->server.drain_timeout_ms));
   logger.Log(LogLevel::kInfo, "shutdown complete");
   return 0;
 }

@@ -55,8 +55,9 @@ std::function<void(std::size_t, std::size_t)> Progress() {
 // The retriever flags low confidence itself (search.min_score is in its options).
 eval::SearchFn InProcessSearch(const retrieval::LoadedIndex& index) {
   return [&index](const std::string& text, int top_k) -> core::Result<eval::RankedList> {
-    const retrieval::Query query{
-        .text = text, .top_k = static_cast<std::size_t>(top_k), .filters = {}};
+    retrieval::Query query;
+    query.text = text;
+    query.top_k = static_cast<std::size_t>(top_k);
     auto hits = index.retriever->Search(query);
     if (!hits.ok()) return std::move(hits).error();
     eval::RankedList out;

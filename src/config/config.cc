@@ -156,6 +156,49 @@ Setter ModelMapSetter() {
 
 std::string CheckNonEmpty(const std::string& v) { return v.empty() ? "must not be empty" : ""; }
 
+std::string CheckRedact(const std::string& v) {
+  return v == "redact" || v == "hash" || v == "off" ? "" : "must be redact, hash or off";
+}
+
+std::string CheckExporter(const std::string& v) {
+  return v == "auto" || v == "langfuse" || v == "otlp" || v == "none"
+             ? ""
+             : "must be auto, langfuse, otlp or none";
+}
+
+std::string CheckOnExhausted(const std::string& v) {
+  return v == "extractive" || v == "reject" ? "" : "must be extractive or reject";
+}
+
+// [budgets.tokens] "tok_1a2b3c4d" = { daily_usd = 1.0, monthly_usd = 20.0 }
+Setter TokenBudgetsSetter() {
+  return [](const toml::node& n, Config& c) -> std::string {
+    const auto* table = n.as_table();
+    if (table == nullptr) return "must be a table of token id = { daily_usd, monthly_usd }";
+    std::vector<std::tuple<std::string, double, double>> out;
+    for (const auto& [key, value] : *table) {
+      const auto* limits = value.as_table();
+      if (limits == nullptr) return "each token must map to { daily_usd, monthly_usd }";
+      double daily = 0;
+      double monthly = 0;
+      for (const auto& [name, amount] : *limits) {
+        std::optional<double> v = amount.value<double>();
+        if (!v || !(*v >= 0) || std::isinf(*v)) return "limits must be numbers of USD, 0 or more";
+        if (name.str() == "daily_usd") {
+          daily = *v;
+        } else if (name.str() == "monthly_usd") {
+          monthly = *v;
+        } else {
+          return "unknown limit " + std::string(name.str()) + " (daily_usd, monthly_usd)";
+        }
+      }
+      out.emplace_back(std::string(key.str()), daily, monthly);
+    }
+    c.budgets.tokens = std::move(out);
+    return {};
+  };
+}
+
 const std::vector<Field>& Fields() {
   constexpr std::int64_t kMaxMs = 3'600'000;
   static const std::vector<Field> fields = {
@@ -311,6 +354,68 @@ const std::vector<Field>& Fields() {
        StringSetter(
            [](Config & c) -> auto& { return c.log.level; }, CheckLogLevel)},
       {"log", "access_log", BoolSetter([](Config & c) -> auto& { return c.log.access_log; })},
+      {"log", "redact",
+       StringSetter(
+           [](Config & c) -> auto& { return c.log.redact; }, CheckRedact)},
+      {"tracing", "exporter",
+       StringSetter(
+           [](Config & c) -> auto& { return c.tracing.exporter; }, CheckExporter)},
+      {"tracing", "langfuse_base_url",
+       StringSetter([](Config & c) -> auto& { return c.tracing.langfuse_base_url; })},
+      {"tracing", "langfuse_public_key",
+       StringSetter(
+           [](Config & c) -> auto& { return c.tracing.langfuse_public_key; }, CheckSecretRef)},
+      {"tracing", "langfuse_secret_key",
+       StringSetter(
+           [](Config & c) -> auto& { return c.tracing.langfuse_secret_key; }, CheckSecretRef)},
+      {"tracing", "otlp_endpoint",
+       StringSetter([](Config & c) -> auto& { return c.tracing.otlp_endpoint; })},
+      {"tracing", "service_name",
+       StringSetter([](Config & c) -> auto& { return c.tracing.service_name; })},
+      {"tracing", "batch_size",
+       IntSetter(
+           [](Config & c) -> auto& { return c.tracing.batch_size; }, 1, 100'000)},
+      {"tracing", "flush_interval_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.tracing.flush_interval_ms; }, 1, kMaxMs)},
+      {"tracing", "queue_capacity",
+       IntSetter(
+           [](Config & c) -> auto& { return c.tracing.queue_capacity; }, 1, 100'000'000)},
+      {"tracing", "spill_dir",
+       StringSetter([](Config & c) -> auto& { return c.tracing.spill_dir; })},
+      {"tracing", "spill_max_mb",
+       IntSetter(
+           [](Config & c) -> auto& { return c.tracing.spill_max_mb; }, 0, 1'000'000)},
+      {"tracing", "export_timeout_ms",
+       IntSetter(
+           [](Config & c) -> auto& { return c.tracing.export_timeout_ms; }, 1, kMaxMs)},
+      {"metrics", "emf", BoolSetter([](Config & c) -> auto& { return c.metrics.emf; })},
+      {"metrics", "emf_namespace",
+       StringSetter(
+           [](Config & c) -> auto& { return c.metrics.emf_namespace; }, CheckNonEmpty)},
+      {"budgets", "prices_dir",
+       StringSetter(
+           [](Config & c) -> auto& { return c.budgets.prices_dir; }, CheckNonEmpty)},
+      {"budgets", "ledger", StringSetter([](Config & c) -> auto& { return c.budgets.ledger; })},
+      {"budgets", "daily_usd",
+       DoubleSetter(
+           [](Config & c) -> auto& { return c.budgets.daily_usd; }, 0.0, 1e12)},
+      {"budgets", "monthly_usd",
+       DoubleSetter(
+           [](Config & c) -> auto& { return c.budgets.monthly_usd; }, 0.0, 1e12)},
+      {"budgets", "alert_ratio",
+       DoubleSetter(
+           [](Config & c) -> auto& { return c.budgets.alert_ratio; }, 0.01, 1.0)},
+      {"budgets", "on_exhausted",
+       StringSetter(
+           [](Config & c) -> auto& { return c.budgets.on_exhausted; }, CheckOnExhausted)},
+      {"budgets", "alert_webhook",
+       StringSetter(
+           [](Config & c) -> auto& { return c.budgets.alert_webhook; }, CheckSecretRef)},
+      {"budgets", "default_max_output_tokens",
+       IntSetter(
+           [](Config & c) -> auto& { return c.budgets.default_max_output_tokens; }, 1, 1'000'000)},
+      {"budgets", "tokens", TokenBudgetsSetter()},
   };
   return fields;
 }
@@ -438,6 +543,10 @@ nlohmann::ordered_json Settings(const Config& c) {
                 {"embedder_seed", c.index.embedder_seed},
                 {"hnsw_threshold", c.index.hnsw_threshold}};
   j["auth"] = {{"tokens", c.auth.tokens}};
+  nlohmann::ordered_json token_budgets = nlohmann::ordered_json::object();
+  for (const auto& [id, daily, monthly] : c.budgets.tokens) {
+    token_budgets[id] = {{"daily_usd", daily}, {"monthly_usd", monthly}};
+  }
   nlohmann::ordered_json models = nlohmann::ordered_json::object();
   for (const auto& [alias, model] : c.llm.models) models[alias] = model;
   const auto& l = c.llm;
@@ -467,7 +576,31 @@ nlohmann::ordered_json Settings(const Config& c) {
               {"ca_file", l.ca_file},
               {"client_threads", l.client_threads},
               {"max_idle_connections", l.max_idle_connections}};
-  j["log"] = {{"level", c.log.level}, {"access_log", c.log.access_log}};
+  j["log"] = {{"level", c.log.level}, {"access_log", c.log.access_log}, {"redact", c.log.redact}};
+  const auto& t = c.tracing;
+  j["tracing"] = {{"exporter", t.exporter},
+                  {"langfuse_base_url", t.langfuse_base_url},
+                  {"langfuse_public_key", t.langfuse_public_key},
+                  {"langfuse_secret_key", t.langfuse_secret_key},
+                  {"otlp_endpoint", t.otlp_endpoint},
+                  {"service_name", t.service_name},
+                  {"batch_size", t.batch_size},
+                  {"flush_interval_ms", t.flush_interval_ms},
+                  {"queue_capacity", t.queue_capacity},
+                  {"spill_dir", t.spill_dir},
+                  {"spill_max_mb", t.spill_max_mb},
+                  {"export_timeout_ms", t.export_timeout_ms}};
+  j["metrics"] = {{"emf", c.metrics.emf}, {"emf_namespace", c.metrics.emf_namespace}};
+  const auto& b = c.budgets;
+  j["budgets"] = {{"prices_dir", b.prices_dir},
+                  {"ledger", b.ledger},
+                  {"daily_usd", b.daily_usd},
+                  {"monthly_usd", b.monthly_usd},
+                  {"alert_ratio", b.alert_ratio},
+                  {"on_exhausted", b.on_exhausted},
+                  {"alert_webhook", b.alert_webhook},
+                  {"default_max_output_tokens", b.default_max_output_tokens},
+                  {"tokens", token_budgets}};
   return j;
 }
 

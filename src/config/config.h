@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -102,8 +103,46 @@ struct LlmOptions {
 };
 
 struct LogOptions {
-  std::string level = "info";  // debug | info | warn | error
-  bool access_log = true;      // one JSON line per request
+  std::string level = "info";     // debug | info | warn | error
+  bool access_log = true;         // one JSON line per request
+  std::string redact = "redact";  // PII in logged and traced text: redact | hash | off
+};
+
+struct TracingOptions {
+  // auto: Langfuse when its keys resolve, else an OTLP collector when an endpoint is set,
+  // else none (trace ids only) | langfuse | otlp | none
+  std::string exporter = "auto";
+  std::string langfuse_base_url;  // "" = LANGFUSE_BASE_URL, LANGFUSE_HOST or cloud.langfuse.com
+  std::string langfuse_public_key = "env:LANGFUSE_PUBLIC_KEY";  // secret reference
+  std::string langfuse_secret_key = "env:LANGFUSE_SECRET_KEY";  // secret reference
+  std::string otlp_endpoint;  // traces URL; "" = OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces
+  std::string service_name;   // "" = OTEL_SERVICE_NAME or recipe-rag
+  int batch_size = 512;       // spans per export request
+  int flush_interval_ms = 1000;
+  int queue_capacity = 65536;           // spans held in memory; beyond it new spans are dropped
+  std::string spill_dir = "var/spill";  // batches the receiver could not take; "" = none
+  int spill_max_mb = 256;
+  int export_timeout_ms = 10'000;
+};
+
+struct MetricsOptions {
+  bool emf = false;  // CloudWatch Embedded Metric Format lines on stdout, one per request
+  std::string emf_namespace = "RecipeRag";
+};
+
+struct BudgetOptions {
+  std::string prices_dir = "prices";    // dated price tables, prices/*.toml
+  std::string ledger = "var/spend.db";  // SQLite spend ledger; "" = no ledger, no budgets
+  double daily_usd = 0;                 // the environment's budgets; 0 = no limit
+  double monthly_usd = 0;
+  double alert_ratio = 0.8;                 // alert once per period at this share of a budget
+  std::string on_exhausted = "extractive";  // extractive (degraded answer) | reject (429)
+  // Secret reference (env:NAME | file:PATH) to a URL POSTed a Slack-compatible JSON body on
+  // an alert; "" = none
+  std::string alert_webhook;
+  int default_max_output_tokens = 1024;  // set on LLM calls that name no limit
+  // token id → {daily_usd, monthly_usd}: limits of one API token of its own
+  std::vector<std::tuple<std::string, double, double>> tokens;
 };
 
 struct Config {
@@ -113,6 +152,9 @@ struct Config {
   AuthOptions auth;
   LlmOptions llm;
   LogOptions log;
+  TracingOptions tracing;
+  MetricsOptions metrics;
+  BudgetOptions budgets;
   std::string env;     // the overlay applied ("" when none)
   std::string sha256;  // checksum of the effective configuration (for /version)
 };

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <array>
@@ -33,6 +34,16 @@ std::string Sha256Hex(std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr);
+  return Hex(md.data(), len);
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  // A default-constructed view has a null data(); OpenSSL wants a pointer even for no bytes.
+  const char* key_bytes = key.empty() ? "" : key.data();
+  HMAC(EVP_sha256(), key_bytes, static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data(), &len);
   return Hex(md.data(), len);
 }
 
@@ -92,6 +103,15 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   std::size_t size = static_cast<std::size_t>(n);
   for (std::size_t i = text.size(); i > 0 && text[i - 1] == '=' && size > 0; --i) --size;
   out.resize(size);
+  return out;
+}
+
+std::string Base64Encode(std::string_view data) {
+  std::string out((data.size() + 2) / 3 * 4 + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(data.data()),
+                                static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(n));
   return out;
 }
 

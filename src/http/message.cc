@@ -1,5 +1,7 @@
 #include "http/message.h"
 
+#include <cctype>
+
 #include "core/strings.h"
 
 namespace recipe_rag::http {
@@ -30,6 +32,20 @@ Response Response::Error(int status, std::string_view type, std::string_view mes
   }
   body += "}}";
   return Json(status, std::move(body));
+}
+
+void AddTraceId(Response* r, const std::string& trace_id) {
+  if (r->stream || trace_id.empty() || r->body.size() < 2 || r->body.front() != '{' ||
+      r->content_type.rfind("application/json", 0) != 0) {
+    return;
+  }
+  std::string member = "\"trace_id\":\"" + trace_id + "\"";
+  std::size_t first = 1;
+  while (first < r->body.size() && std::isspace(static_cast<unsigned char>(r->body[first]))) {
+    ++first;
+  }
+  if (first < r->body.size() && r->body[first] != '}') member += ',';
+  r->body.insert(1, member);
 }
 
 }  // namespace recipe_rag::http

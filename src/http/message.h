@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "observability/trace.h"
+
 namespace recipe_rag::http {
 
 class ResponseStream;
@@ -24,6 +26,9 @@ struct Request {
   std::vector<Header> headers;
   std::string body;
   std::string request_id;  // X-Request-Id as received when well-formed, else generated
+  // The request's root span: handlers start their spans under it. Its trace continues the
+  // caller's when a valid traceparent came, and is always set by the server.
+  observability::SpanContext span;
 
   // The first header with this name (case-insensitive); nullopt when absent.
   std::optional<std::string_view> FindHeader(std::string_view name) const;
@@ -45,5 +50,10 @@ struct Response {
   static Response Error(int status, std::string_view type, std::string_view message,
                         std::string_view param = {});
 };
+
+// Adds "trace_id" as the first member of a JSON object body, without parsing it, so that every
+// JSON body a client gets (the service's own, or an upstream's relayed one) names its trace.
+// Other bodies and streams are left as they are.
+void AddTraceId(Response* response, const std::string& trace_id);
 
 }  // namespace recipe_rag::http

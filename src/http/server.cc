@@ -53,10 +53,12 @@ Response ProtocolErrorResponse(const beast::error_code& ec, std::size_t body_lim
 
 class Server::Impl {
  public:
-  Impl(ServerOptions options, Handler& handler, observability::Logger& logger)
+  Impl(ServerOptions options, Handler& handler, observability::Logger& logger,
+       const observability::Tracer* tracer)
       : options_(std::move(options)),
         handler_(handler),
         logger_(logger),
+        tracer_(tracer != nullptr ? *tracer : untraced_),
         ioc_(std::max(1, options_.io_threads)),
         acceptor_(ioc_),
         signals_(ioc_, SIGTERM, SIGINT),
@@ -216,10 +218,12 @@ class Server::Impl {
   }
 
   asio::awaitable<bool> Write(Connection& conn, const Response& response, int version,
-                              const std::string& request_id, bool keep_alive) {
+                              const std::string& request_id, const std::string& trace_id,
+                              bool keep_alive) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(response.status), version};
     res.set(bhttp::field::content_type, response.content_type);
     res.set("X-Request-Id", request_id);
+    res.set("X-Trace-Id", trace_id);
     for (const auto& h : response.headers) res.insert(h.name, h.value);
     res.body() = response.body;
     res.keep_alive(keep_alive);
@@ -235,8 +239,8 @@ class Server::Impl {
   // out instead, sends the heartbeat so that a vanished client shows up as a failed write.
   // Returns whether the connection can be reused; adds the bytes sent to *bytes.
   asio::awaitable<bool> WriteStream(Connection& conn, const Response& response, int version,
-                                    const std::string& request_id, bool keep_alive,
-                                    std::size_t* bytes) {
+                                    const std::string& request_id, const std::string& trace_id,
+                                    bool keep_alive, std::size_t* bytes) {
     ResponseStream& body = *response.stream;
     // However this ends (even with the coroutine destroyed by a stopping server), the producer
     // must see a finished stream and drop the wake-up that points into this connection.
@@ -249,6 +253,7 @@ class Server::Impl {
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(response.status), version};
     res.set(bhttp::field::content_type, response.content_type);
     res.set("X-Request-Id", request_id);
+    res.set("X-Trace-Id", trace_id);
     for (const auto& h : response.headers) res.insert(h.name, h.value);
     res.keep_alive(keep_alive);
     if (chunked) res.chunked(true);
@@ -294,20 +299,37 @@ class Server::Impl {
     co_return keep_alive;
   }
 
+  static void EndRequestSpan(observability::Span& span, const Request& request,
+                             std::string_view route, int status, std::size_t bytes) {
+    if (!span.recording()) return;
+    span.Rename(request.method.substr(0, 16) + " " + std::string(route));
+    span.Set("http.request.method", request.method.substr(0, 16))
+        .Set("http.route", std::string(route))
+        .Set("http.response.status_code", status)
+        .Set("http.response.body.size", static_cast<std::int64_t>(bytes))
+        .Set("request_id", request.request_id);
+    if (status >= 500) span.Fail("HTTP " + std::to_string(status));
+    span.End();
+  }
+
   void AccessLog(std::string_view method, std::string_view route, int status,
                  std::chrono::steady_clock::time_point start, std::size_t bytes,
-                 const std::string& request_id) {
+                 const std::string& request_id, const std::string& trace_id) {
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    if (options_.on_request) {
+      options_.on_request(
+          RequestSummary{method, route, status, elapsed, bytes, request_id, trace_id});
+    }
     if (!options_.access_log) return;
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
     logger_.Emit(LogLine(LogLevel::kInfo, "request")
                      .Str("method", method.substr(0, 16))
                      .Str("route", route)
                      .Int("status", status)
                      .Int("latency_us", us)
                      .Int("bytes", static_cast<std::int64_t>(bytes))
-                     .Str("request_id", request_id));
+                     .Str("request_id", request_id)
+                     .Str("trace_id", trace_id));
   }
 
   // After an error response on a connection we are closing: stop sending, then read and
@@ -364,9 +386,11 @@ class Server::Impl {
       if (hec) {
         if (IsProtocolError(hec)) {
           const auto request_id = NewRequestId();
-          const auto response = ProtocolErrorResponse(hec, options_.body_limit_bytes);
-          co_await Write(*conn, response, 11, request_id, false);
-          AccessLog("-", "-", response.status, start, response.body.size(), request_id);
+          const auto trace_id = observability::TraceId::Random().Hex();
+          auto response = ProtocolErrorResponse(hec, options_.body_limit_bytes);
+          AddTraceId(&response, trace_id);
+          co_await Write(*conn, response, 11, request_id, trace_id, false);
+          AccessLog("-", "-", response.status, start, response.body.size(), request_id, trace_id);
           co_await LingeringClose(*conn);
         }
         break;
@@ -377,6 +401,9 @@ class Server::Impl {
       const auto inbound_id = request.FindHeader("X-Request-Id");
       request.request_id =
           inbound_id && IsValidRequestId(*inbound_id) ? std::string(*inbound_id) : NewRequestId();
+      auto root = tracer_.StartRequest(request.FindHeader("traceparent"), request.method);
+      request.span = root.context();
+      const std::string trace_id = request.span.trace_id();
       Response response = co_await Dispatch(request);
       const bool keep_alive = keep_alive_requested && !draining_;
       std::size_t bytes = response.body.size();
@@ -384,14 +411,17 @@ class Server::Impl {
       if (response.stream) {
         bytes = 0;
         reusable = co_await WriteStream(*conn, response, request.version, request.request_id,
-                                        keep_alive, &bytes);
+                                        trace_id, keep_alive, &bytes);
       } else {
-        reusable =
-            co_await Write(*conn, response, request.version, request.request_id, keep_alive) &&
-            keep_alive;
+        reusable = co_await Write(*conn, response, request.version, request.request_id, trace_id,
+                                  keep_alive) &&
+                   keep_alive;
       }
-      AccessLog(request.method, response.route.empty() ? "-" : response.route, response.status,
-                start, bytes, request.request_id);
+      std::string_view route = response.route;
+      if (route.empty()) route = "-";
+      EndRequestSpan(root, request, route, response.status, bytes);
+      request.span = {};
+      AccessLog(request.method, route, response.status, start, bytes, request.request_id, trace_id);
       if (!reusable) break;
     }
     beast::error_code ignored;
@@ -425,6 +455,8 @@ class Server::Impl {
   const ServerOptions options_;
   Handler& handler_;
   observability::Logger& logger_;
+  const observability::Tracer untraced_{nullptr};
+  const observability::Tracer& tracer_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_;
@@ -436,8 +468,9 @@ class Server::Impl {
   std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> conns_;
 };
 
-Server::Server(ServerOptions options, Handler& handler, observability::Logger& logger)
-    : impl_(std::make_unique<Impl>(std::move(options), handler, logger)) {}
+Server::Server(ServerOptions options, Handler& handler, observability::Logger& logger,
+               const observability::Tracer* tracer)
+    : impl_(std::make_unique<Impl>(std::move(options), handler, logger, tracer)) {}
 Server::~Server() = default;
 core::Result<std::string> Server::Listen() { return impl_->Listen(); }
 void Server::Run(std::function<void()> on_shutdown_signal) {

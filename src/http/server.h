@@ -1,10 +1,11 @@
 // Server: an HTTP/1.1 server on Boost.Beast with one C++20 coroutine per connection.
 //
 // Keep-alive and pipelining; per-connection deadlines for headers, idle keep-alive and
-// request handling; header and body limits (431, 413); X-Request-Id in and out; one JSON
-// access-log line per request (never the Authorization header). Shutdown() stops accepting,
-// closes idle connections, lets in-flight requests finish within the drain timeout, then
-// makes Run() return.
+// request handling; header and body limits (431, 413); X-Request-Id in and out; a root span
+// per request (continuing an inbound W3C traceparent) and its trace id in X-Trace-Id; one JSON
+// access-log line per request (never the Authorization header) with request and trace ids.
+// Shutdown() stops accepting, closes idle connections, lets in-flight requests finish within the
+// drain timeout, then makes Run() return.
 #pragma once
 
 #include <chrono>
@@ -13,15 +14,29 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "http/handler.h"
 
 namespace recipe_rag::observability {
 class Logger;
-}
+class Metrics;
+class Tracer;
+}  // namespace recipe_rag::observability
 
 namespace recipe_rag::http {
+
+// One finished request, as the server saw it: for metrics and per-request metric lines.
+struct RequestSummary {
+  std::string_view method;
+  std::string_view route;  // the matched route pattern, "-" when none
+  int status = 0;
+  std::chrono::nanoseconds duration{0};  // first byte read to last byte written
+  std::size_t bytes = 0;                 // response body bytes sent
+  std::string_view request_id;
+  std::string_view trace_id;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -35,12 +50,17 @@ struct ServerOptions {
   std::chrono::milliseconds drain_timeout{20'000};
   int max_connections = 10'000;
   bool access_log = true;
+  // Called on the I/O thread after each response (also protocol errors); must be cheap and must
+  // not block.
+  std::function<void(const RequestSummary&)> on_request;
 };
 
 class Server {
  public:
-  // `handler` and `logger` must outlive the server.
-  Server(ServerOptions options, Handler& handler, observability::Logger& logger);
+  // `handler`, `logger` and `tracer` must outlive the server. Without a tracer, requests still
+  // get trace ids but record no spans.
+  Server(ServerOptions options, Handler& handler, observability::Logger& logger,
+         const observability::Tracer* tracer = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -47,6 +47,16 @@ long Count(const Json& object, const char* key) {
 
 }  // namespace
 
+Usage ParseUsage(const Json& usage) {
+  Usage u{Count(usage, "prompt_tokens"), Count(usage, "completion_tokens"),
+          Count(usage, "total_tokens"), 0};
+  if (const auto details = usage.find("prompt_tokens_details");
+      details != usage.end() && details->is_object()) {
+    u.cached_tokens = std::min(Count(*details, "cached_tokens"), u.prompt_tokens);
+  }
+  return u;
+}
+
 ChatChoice& ChatStream::Choice(int index) {
   auto& choices = completion_.choices;
   auto it = std::lower_bound(choices.begin(), choices.end(), index,
@@ -78,8 +88,7 @@ core::Status ChatStream::Add(std::string_view data) {
   if (const auto* s = String(chunk, "system_fingerprint")) completion_.system_fingerprint = *s;
   if (const auto created = Count(chunk, "created"); created != 0) completion_.created = created;
   if (const auto usage = chunk.find("usage"); usage != chunk.end() && usage->is_object()) {
-    completion_.usage = Usage{Count(*usage, "prompt_tokens"), Count(*usage, "completion_tokens"),
-                              Count(*usage, "total_tokens")};
+    completion_.usage = ParseUsage(*usage);
   }
   const auto choices = chunk.find("choices");
   if (choices == chunk.end() || !choices->is_array()) return Malformed("a chunk has no choices");

@@ -32,7 +32,12 @@ struct Usage {
   long prompt_tokens = 0;
   long completion_tokens = 0;
   long total_tokens = 0;
+  long cached_tokens = 0;  // of prompt_tokens, served from the upstream's prompt cache
 };
+
+// Reads an OpenAI "usage" object (prompt_tokens, completion_tokens, total_tokens,
+// prompt_tokens_details.cached_tokens); missing or malformed counts are 0.
+Usage ParseUsage(const nlohmann::json& usage);
 
 struct ChatChoice {
   int index = 0;

@@ -72,11 +72,13 @@ core::Error UpstreamError(int status, std::string_view body, std::optional<Milli
 class OpenAiProvider::ForwardCall : public http::Call,
                                     public std::enable_shared_from_this<ForwardCall> {
  public:
-  ForwardCall(OpenAiProvider& provider, std::string path, std::string body, RawCallbacks callbacks)
+  ForwardCall(OpenAiProvider& provider, std::string path, std::string body, RawCallbacks callbacks,
+              observability::SpanContext parent)
       : p_(provider),
         path_(std::move(path)),
         body_(std::move(body)),
         callbacks_(std::move(callbacks)),
+        parent_(std::move(parent)),
         started_(Clock::now()) {}
 
   void Begin() {
@@ -112,6 +114,9 @@ class OpenAiProvider::ForwardCall : public http::Call,
     request.target = path_;
     request.headers = p_.RequestHeaders();
     request.body = body_;
+    span_ = observability::Span::Start(parent_, "llm.attempt", observability::SpanKind::kClient);
+    span_.Set("llm.provider", p_.options_.name).Set("llm.attempt", attempts_);
+    if (parent_) request.headers.push_back({"traceparent", span_.context().TraceParent()});
     auto self = shared_from_this();
     http::ResponseCallbacks cb;
     cb.on_head = [self](int status, const std::vector<http::Header>& headers) {
@@ -159,7 +164,18 @@ class OpenAiProvider::ForwardCall : public http::Call,
     }
   }
 
+  void EndSpan(const core::Status& result) {
+    if (status_ > 0) span_.Set("http.response.status_code", status_);
+    if (!result.ok()) {
+      span_.Fail(result.error().message);
+    } else if (status_ >= 400) {
+      span_.Fail("upstream answered HTTP " + std::to_string(status_));
+    }
+    span_.End();
+  }
+
   void OnDone(core::Status result) {
+    EndSpan(result);
     const bool cancelled = !result.ok() && result.error().code == core::ErrorCode::kCancelled;
     if (accepting_ && (relayed_ || result.ok() || !CanRetry() || cancelled)) {
       // This attempt's answer is the call's answer.
@@ -243,7 +259,9 @@ class OpenAiProvider::ForwardCall : public http::Call,
   const std::string path_;
   const std::string body_;
   RawCallbacks callbacks_;
+  const observability::SpanContext parent_;
   const Clock::time_point started_;
+  observability::Span span_;  // the current attempt's
   // Touched only from the current attempt's callbacks, which run one at a time.
   int attempts_ = 0;
   int status_ = 0;
@@ -309,14 +327,16 @@ Millis OpenAiProvider::NextDelay(int retry, std::optional<Millis> hint) {
 CircuitBreaker::State OpenAiProvider::breaker_state() { return breaker_.state(Clock::now()); }
 
 std::shared_ptr<http::Call> OpenAiProvider::Forward(std::string path, std::string body,
-                                                    RawCallbacks callbacks) {
-  auto call =
-      std::make_shared<ForwardCall>(*this, std::move(path), std::move(body), std::move(callbacks));
+                                                    RawCallbacks callbacks,
+                                                    const CallContext& context) {
+  auto call = std::make_shared<ForwardCall>(*this, std::move(path), std::move(body),
+                                            std::move(callbacks), context.span);
   call->Begin();
   return call;
 }
 
-std::shared_ptr<http::Call> OpenAiProvider::Chat(nlohmann::json request, ChatCallbacks callbacks) {
+std::shared_ptr<http::Call> OpenAiProvider::Chat(nlohmann::json request, ChatCallbacks callbacks,
+                                                 const CallContext& context) {
   request["stream"] = true;
   request["stream_options"] = {{"include_usage", true}};
   // What the stream adds up to, and how it went; shared by the raw callbacks below.
@@ -378,7 +398,7 @@ std::shared_ptr<http::Call> OpenAiProvider::Chat(nlohmann::json request, ChatCal
     }
     state->parser.reset();  // it refers to the state; break the cycle
   };
-  auto call = Forward("/chat/completions", request.dump(), std::move(raw));
+  auto call = Forward("/chat/completions", request.dump(), std::move(raw), context);
   state->call = call;
   return call;
 }

@@ -6,7 +6,9 @@
 // retry-after-ms / retry-after hint when sane, else full-jitter backoff) while attempts remain
 // and the retry would start before RetryPolicy::deadline. Retries happen only before anything
 // has been handed to the caller. Every attempt's outcome feeds the breaker; an open breaker
-// refuses calls at once. Retries, breaker changes and refusals are logged and counted:
+// refuses calls at once. Each attempt is a client span ("llm.attempt") under the call's span,
+// and its request carries a W3C traceparent naming that span. Retries, breaker changes and
+// refusals are logged and counted:
 //   recipe_rag_llm_attempts_total{provider,outcome}
 //   recipe_rag_llm_retries_total{provider,reason}
 //   recipe_rag_llm_breaker_transitions_total{provider,to}
@@ -52,9 +54,10 @@ class OpenAiProvider : public LlmProvider {
   ~OpenAiProvider() override;
 
   const std::string& name() const override { return options_.name; }
-  std::shared_ptr<http::Call> Forward(std::string path, std::string body,
-                                      RawCallbacks callbacks) override;
-  std::shared_ptr<http::Call> Chat(nlohmann::json request, ChatCallbacks callbacks) override;
+  std::shared_ptr<http::Call> Forward(std::string path, std::string body, RawCallbacks callbacks,
+                                      const CallContext& context) override;
+  std::shared_ptr<http::Call> Chat(nlohmann::json request, ChatCallbacks callbacks,
+                                   const CallContext& context) override;
   CircuitBreaker::State breaker_state() override;
 
  private:

@@ -18,6 +18,7 @@
 #include "http/message.h"
 #include "llm/chat_stream.h"
 #include "llm/resilience.h"
+#include "observability/trace.h"
 
 namespace recipe_rag::llm {
 
@@ -43,6 +44,14 @@ struct ChatCallbacks {
   std::function<void(core::Result<ChatCompletion>)> on_done;
 };
 
+// Who a call is for: the span it belongs under (each attempt is a child span, and the upstream
+// gets a traceparent naming it) and the API token it is charged to.
+struct CallContext {
+  observability::SpanContext span;
+  std::string token_id;
+  std::string prompt;  // "name@version" of the prompt the request was rendered from, if any
+};
+
 class LlmProvider {
  public:
   virtual ~LlmProvider() = default;
@@ -52,11 +61,13 @@ class LlmProvider {
 
   // POSTs `body` (a JSON request) to `path` ("/chat/completions") with retries.
   virtual std::shared_ptr<http::Call> Forward(std::string path, std::string body,
-                                              RawCallbacks callbacks) = 0;
+                                              RawCallbacks callbacks,
+                                              const CallContext& context) = 0;
 
   // A streamed chat completion for `request` (an OpenAI request body without "stream"; the
   // provider asks for the stream and for usage in it).
-  virtual std::shared_ptr<http::Call> Chat(nlohmann::json request, ChatCallbacks callbacks) = 0;
+  virtual std::shared_ptr<http::Call> Chat(nlohmann::json request, ChatCallbacks callbacks,
+                                           const CallContext& context) = 0;
 
   virtual CircuitBreaker::State breaker_state() = 0;
 };

@@ -126,7 +126,11 @@ Logger::~Logger() {
 
 void Logger::Emit(LogLine& line) {
   if (!Enabled(line.level())) return;
-  std::string text = std::move(line).Finish();
+  EmitRaw(std::move(line).Finish());
+}
+
+void Logger::EmitRaw(std::string text) {
+  if (text.empty() || text.back() != '\n') text.push_back('\n');
   {
     std::lock_guard lock(mu_);
     if (queue_.size() >= capacity_) {

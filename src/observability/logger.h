@@ -55,6 +55,9 @@ class Logger {
   // Takes the line's text (the line is left empty). Drops it when the level is disabled.
   void Emit(LogLine& line);
   void Emit(LogLine&& line) { Emit(line); }
+  // A line already formatted (one JSON object, no newline), e.g. a CloudWatch EMF event. Not
+  // filtered by level.
+  void EmitRaw(std::string line);
   // Shorthand for a line with only a message.
   void Log(LogLevel level, std::string_view msg) { Emit(LogLine(level, msg)); }
   // Waits until every line emitted so far has been written.

@@ -29,11 +29,13 @@ class DoneCall : public http::Call {
 class Generator::Run : public http::Call, public std::enable_shared_from_this<Run> {
  public:
   Run(const Generator& g, std::string question, std::vector<SourceRecipe> sources,
-      AnswerCallbacks callbacks)
+      AnswerCallbacks callbacks, llm::CallContext context)
       : g_(g),
         question_(std::move(question)),
         sources_(std::move(sources)),
-        callbacks_(std::move(callbacks)) {
+        callbacks_(std::move(callbacks)),
+        context_(std::move(context)) {
+    context_.prompt = g_.prompt_->ref();
     models_.push_back(g_.options_.model);
     if (!g_.options_.fallback_model.empty() && g_.options_.fallback_model != g_.options_.model) {
       models_.push_back(g_.options_.fallback_model);
@@ -73,7 +75,7 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
     cb.on_done = [self, i](core::Result<llm::ChatCompletion> result) {
       self->Done(i, std::move(result));
     };
-    slot_.Track(g_.provider_->Chat(std::move(request), std::move(cb)));
+    slot_.Track(g_.provider_->Chat(std::move(request), std::move(cb), context_));
   }
 
   void Done(std::size_t i, core::Result<llm::ChatCompletion> result) {
@@ -103,8 +105,15 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
       Finish(std::move(answer));
       return;
     }
-    reason_ += (reason_.empty() ? "" : "; ") + models_[i] + ": " + error.message;
-    const bool more = i + 1 < models_.size();
+    // Out of budget: no other model may be asked either; the extractive writer answers, and
+    // the reason is the bare word clients can act on.
+    const bool budget = error.param == "budget";
+    if (budget) {
+      reason_ = "budget";
+    } else {
+      reason_ += (reason_.empty() ? "" : "; ") + models_[i] + ": " + error.message;
+    }
+    const bool more = !budget && i + 1 < models_.size();
     const std::string to = more ? models_[i + 1] : kExtractive;
     g_.metrics_
         .Counter("recipe_rag_llm_fallbacks_total", "Answers handed to a fallback generator.",
@@ -141,6 +150,7 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
   const std::string question_;
   const std::vector<SourceRecipe> sources_;
   AnswerCallbacks callbacks_;
+  llm::CallContext context_;
   nlohmann::json request_;
   std::vector<std::string> models_;
   // Touched only from the provider's callbacks, which run one at a time.
@@ -164,7 +174,8 @@ std::string Generator::prompt_ref() const {
 
 std::shared_ptr<http::Call> Generator::Generate(std::string question,
                                                 std::vector<SourceRecipe> sources,
-                                                AnswerCallbacks callbacks) const {
+                                                AnswerCallbacks callbacks,
+                                                llm::CallContext context) const {
   if (provider_ == nullptr) {
     Answer answer;
     answer.text = Extractive(question, sources);
@@ -174,8 +185,8 @@ std::shared_ptr<http::Call> Generator::Generate(std::string question,
     callbacks.on_done(std::move(answer));
     return std::make_shared<DoneCall>();
   }
-  auto run =
-      std::make_shared<Run>(*this, std::move(question), std::move(sources), std::move(callbacks));
+  auto run = std::make_shared<Run>(*this, std::move(question), std::move(sources),
+                                   std::move(callbacks), std::move(context));
   run->Start();
   return run;
 }

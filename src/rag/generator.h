@@ -67,8 +67,9 @@ class Generator {
             observability::Logger& logger, observability::Metrics& metrics);
 
   // Starts generating; the handle cancels (on_done then still runs, with what there is).
+  // `context` says whose call it is (span, token); the prompt is filled in here.
   std::shared_ptr<http::Call> Generate(std::string question, std::vector<SourceRecipe> sources,
-                                       AnswerCallbacks callbacks) const;
+                                       AnswerCallbacks callbacks, llm::CallContext context) const;
 
   bool uses_llm() const { return provider_ != nullptr; }
   // The prompt reference answers carry: "name@version", or "extractive".

@@ -6,12 +6,13 @@ namespace {
 class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
  public:
   Loop(llm::LlmProvider& provider, nlohmann::json request, nlohmann::json tool, int max_rounds,
-       ToolSearch search, ToolLoopCallbacks callbacks)
+       ToolSearch search, ToolLoopCallbacks callbacks, llm::CallContext context)
       : provider_(provider),
         request_(std::move(request)),
         max_rounds_(max_rounds),
         search_(std::move(search)),
-        callbacks_(std::move(callbacks)) {
+        callbacks_(std::move(callbacks)),
+        context_(std::move(context)) {
     request_["tools"] = nlohmann::json::array({std::move(tool)});
     if (!request_.contains("messages") || !request_["messages"].is_array()) {
       request_["messages"] = nlohmann::json::array();
@@ -33,7 +34,7 @@ class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
       if (self->callbacks_.on_content) self->callbacks_.on_content(piece);
     };
     cb.on_done = [self](core::Result<llm::ChatCompletion> r) { self->RoundDone(std::move(r)); };
-    slot_.Track(provider_.Chat(request_, std::move(cb)));
+    slot_.Track(provider_.Chat(request_, std::move(cb), context_));
   }
 
   void Cancel() override { slot_.Cancel(); }
@@ -116,6 +117,7 @@ class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
   const int max_rounds_;
   ToolSearch search_;
   ToolLoopCallbacks callbacks_;
+  const llm::CallContext context_;
   ToolLoopResult result_;
   int rounds_ = 0;
   std::size_t sent_ = 0;  // content of this round handed on
@@ -127,9 +129,9 @@ class Loop : public http::Call, public std::enable_shared_from_this<Loop> {
 
 std::shared_ptr<http::Call> StartToolLoop(llm::LlmProvider& provider, nlohmann::json request,
                                           nlohmann::json tool, int max_rounds, ToolSearch search,
-                                          ToolLoopCallbacks callbacks) {
+                                          ToolLoopCallbacks callbacks, llm::CallContext context) {
   auto loop = std::make_shared<Loop>(provider, std::move(request), std::move(tool), max_rounds,
-                                     std::move(search), std::move(callbacks));
+                                     std::move(search), std::move(callbacks), std::move(context));
   loop->Round();
   return loop;
 }

@@ -47,6 +47,6 @@ struct ToolLoopCallbacks {
 // `tools` form. `provider` and `search` must outlive the call.
 std::shared_ptr<http::Call> StartToolLoop(llm::LlmProvider& provider, nlohmann::json request,
                                           nlohmann::json tool, int max_rounds, ToolSearch search,
-                                          ToolLoopCallbacks callbacks);
+                                          ToolLoopCallbacks callbacks, llm::CallContext context);
 
 }  // namespace recipe_rag::rag

@@ -110,30 +110,45 @@ core::Result<std::vector<Hit>> HybridRetriever::Search(const Query& query) const
   if (!allowed.ok()) return std::move(allowed).error();
   const DocSet* allowed_set = allowed->has_value() ? &**allowed : nullptr;
 
+  using observability::Span;
   std::vector<LexicalHit> lexical;
   if (options_.components != HybridOptions::Components::kVector) {
+    Span span = Span::Start(query.span, "retrieval.bm25");
     auto r = lexical_->Search(p.analyzed, allowed_set, options_.candidates);
-    if (!r.ok()) return std::move(r).error();
+    if (!r.ok()) {
+      span.Fail(r.error().message);
+      return std::move(r).error();
+    }
     lexical = std::move(*r);
+    span.Set("retrieval.candidates", static_cast<std::int64_t>(lexical.size()));
   }
   std::vector<VectorHit> nearest;
   std::vector<float> query_vector;
   bool vectorless = false;
   {
+    Span span = Span::Start(query.span, "embedding");
+    span.Set("langfuse.observation.type", "embedding");
     auto v = embedder_->Embed({EmbeddingQueryText(p.analyzed)});
     if (v.ok()) {
       if (!IsZero(*v)) query_vector = std::move(*v);
     } else if (v.error().code == core::ErrorCode::kUnavailable ||
                v.error().code == core::ErrorCode::kDeadlineExceeded) {
+      span.Fail(v.error().message);
       vectorless = true;  // a remote embedder is down: BM25 alone ranks
     } else {
+      span.Fail(v.error().message);
       return std::move(v).error();
     }
   }
   if (options_.components != HybridOptions::Components::kLexical && !query_vector.empty()) {
+    Span span = Span::Start(query.span, "retrieval.vector");
     auto r = vectors_->Search(query_vector.data(), options_.candidates, allowed_set);
-    if (!r.ok()) return std::move(r).error();
+    if (!r.ok()) {
+      span.Fail(r.error().message);
+      return std::move(r).error();
+    }
     nearest = std::move(*r);
+    span.Set("retrieval.candidates", static_cast<std::int64_t>(nearest.size()));
   }
 
   const double top_weight = lexical.empty() ? 1.0 : std::max(lexical.front().weight, 1e-9);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "observability/trace.h"
 
 namespace recipe_rag::retrieval {
 
@@ -25,7 +26,8 @@ struct Query {
   std::string text;       // as the user typed it (valid UTF-8, non-blank)
   std::size_t top_k = 5;  // 1..50
   Filters filters;
-  bool explain = false;  // the caller wants Hit::explain shown; does not change the hits
+  bool explain = false;             // the caller wants Hit::explain shown; does not change the hits
+  observability::SpanContext span;  // the retrieval's span: components trace under it
 };
 
 // How a hit was found: each component's rank and score, and what the final score is made of.

@@ -629,7 +629,8 @@ def assert_error(tc, resp, status, type=None, param=None, message_contains=()):
     assert_json_content_type(tc, headers)
     doc = parse_json(tc, body, "error body")
     tc.assertIsInstance(doc, dict, f"error body is not an object: {doc!r}")
-    tc.assertEqual(set(doc), {"error"}, f"error body keys: {doc!r}")
+    tc.assertEqual(set(doc), {"trace_id", "error"}, f"error body keys: {doc!r}")
+    tc.assertRegex(doc["trace_id"], r"^[0-9a-f]{32}$")
     err = doc["error"]
     tc.assertIsInstance(err, dict, f"error is not an object: {doc!r}")
     tc.assertLessEqual(set(err), {"type", "message", "param"}, f"unexpected error fields: {err!r}")
@@ -663,7 +664,7 @@ def assert_scores(tc, recipes):
 def assert_tool_result(tc, resp, n=None):
     """Checks a 200 /v1/tools/call answer; returns the parsed body.
 
-    The keys "recipes" and "generated_response", plus the generator's "prompt", "model" and
+    The keys "trace_id", "recipes" and "generated_response", plus the generator's "prompt", "model" and
     "degraded" (and "degraded_reason" when degraded), nothing else; each recipe has id/title/score, the id is a
     corpus id and the title that record's title; ids unique; scores in [0,1], non-increasing.
     `n`: the exact number of recipes expected (None: any, up to 10).
@@ -673,7 +674,7 @@ def assert_tool_result(tc, resp, n=None):
     assert_json_content_type(tc, headers)
     doc = parse_json(tc, body)
     tc.assertIsInstance(doc, dict)
-    keys = {"recipes", "generated_response", "prompt", "model", "degraded"}
+    keys = {"trace_id", "recipes", "generated_response", "prompt", "model", "degraded"}
     if doc.get("degraded"):
         keys.add("degraded_reason")
     tc.assertEqual(set(doc), keys, f"keys: {sorted(doc)}")

@@ -279,7 +279,8 @@ TEST_F(IndexBuildTest, RebuildReplacesTheIndexAndLeavesNoTemporaryDirectories) {
   auto loaded = LoadIndex(out());
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
   EXPECT_EQ((*loaded)->recipes.size(), corpus_json.size());
-  auto hits = (*loaded)->retriever->Search({.text = "sultana scones", .top_k = 5, .filters = {}});
+  auto hits = (*loaded)->retriever->Search(
+      {.text = "sultana scones", .top_k = 5, .filters = {}, .explain = false, .span = {}});
   ASSERT_TRUE(hits.ok());
   ASSERT_FALSE(hits->empty());
   EXPECT_EQ((*loaded)->recipes[hits->front().recipe].id, "t-scones");
@@ -433,7 +434,8 @@ class ExpansionTest : public ::testing::Test {
   }
 
   std::vector<Hit> Search(const std::string& text) {
-    auto hits = index_->retriever->Search({.text = text, .top_k = 10, .filters = {}});
+    auto hits = index_->retriever->Search(
+        {.text = text, .top_k = 10, .filters = {}, .explain = false, .span = {}});
     EXPECT_TRUE(hits.ok());
     return hits.ok() ? std::move(hits).value() : std::vector<Hit>{};
   }
