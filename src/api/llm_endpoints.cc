@@ -538,10 +538,11 @@ void Service::ChatWithSearch(json body, const std::string& request_id, llm::Call
       out->events->Write(SseData(shape.Chunk({{"content", text}}, {})));
     };
   }
-  cb.on_done = [this, out, shape, stream, send_head,
-                request_id](core::Result<rag::ToolLoopResult> result) {
+  cb.on_done = [this, out, shape, stream, send_head, request_id,
+                trace_id = context.span.trace_id()](core::Result<rag::ToolLoopResult> result) {
     rag::Answer logged;
     logged.prompt = "client";  // the client wrote the messages
+    logged.trace_id = trace_id;
     if (result.ok()) {
       logged.model = result->model;
       logged.usage = result->usage;

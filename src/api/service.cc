@@ -10,6 +10,7 @@
 #include "api/json_text.h"
 #include "api/tool_definition.h"
 #include "api/validation.h"
+#include "core/strings.h"
 #include "core/version.h"
 #include "llm/extractive_writer.h"
 #include "observability/logger.h"
@@ -65,6 +66,7 @@ Service::Service(ServiceOptions options, const auth::TokenStore& tokens, core::W
   router_.Add("POST", "/v1/answer", bind(&Service::Answer));
   router_.Add("POST", "/v1/chat/completions", bind(&Service::ChatCompletions));
   router_.Add("GET", "/metrics", bind(&Service::Metrics));
+  if (options_.stats) router_.Add("GET", "/v1/stats", bind(&Service::Stats));
 }
 
 http::Response Service::BudgetExhausted() const {
@@ -154,6 +156,23 @@ void Service::Metrics(const http::Request&, http::Respond&& respond) {
   respond(std::move(r));
 }
 
+void Service::Stats(const http::Request& request, http::Respond&& respond) {
+  std::string window = "1h";
+  for (const auto& pair : core::SplitTrimmed(request.query, '&')) {
+    if (pair.rfind("window=", 0) == 0) window = pair.substr(7);
+  }
+  auto shared = std::make_shared<http::Respond>(std::move(respond));
+  auto task = [this, window, shared] {
+    auto body = options_.stats(window);
+    (*shared)(body.ok() ? http::Response::Json(200, std::move(*body))
+                        : ErrorResponse(body.error()));
+  };
+  if (!pool_.TrySubmit(std::move(task))) {
+    (*shared)(ErrorResponse(core::Error::Unavailable(
+        "server is overloaded; retry shortly", std::chrono::seconds(options_.retry_after_s))));
+  }
+}
+
 void Service::Tools(const http::Request&, http::Respond&& respond) {
   static const std::string body = Dump(
       {{"functions", json::array({SearchCorpusDefinition()})},
@@ -220,13 +239,16 @@ nlohmann::json Service::SearchJson(const retrieval::LoadedIndex& index,
 
 void Service::LogGeneration(const std::string& request_id, std::string_view route,
                             const rag::Answer& answer) const {
+  if (options_.on_answer) options_.on_answer(answer);
   LogLine line(answer.degraded ? LogLevel::kWarn : LogLevel::kInfo, "generation");
   line.Str("request_id", request_id)
+      .Str("trace_id", answer.trace_id)
       .Str("route", route)
       .Str("prompt", answer.prompt)
       .Str("model", answer.model)
       .Bool("degraded", answer.degraded);
-  if (answer.degraded) line.Str("degraded_reason", answer.degraded_reason);
+  // Upstream messages may quote what the user wrote.
+  if (answer.degraded) line.Str("degraded_reason", redactor_.Redact(answer.degraded_reason));
   if (answer.usage) {
     line.Int("prompt_tokens", answer.usage->prompt_tokens)
         .Int("completion_tokens", answer.usage->completion_tokens);

@@ -39,6 +39,11 @@ struct ServiceOptions {
   // streaming and /v1/tools/call; streams have started and degrade).
   bool budget_reject = false;
   std::function<void()> before_metrics;  // refreshes read-on-demand gauges; optional
+  // GET /v1/stats?window=…: the dashboards' series as JSON (InvalidArgument for a bad window).
+  // Runs on the work pool (it may read the ledger). Optional: 404 without it.
+  std::function<core::Result<std::string>(std::string_view window)> stats;
+  // Every generated answer (degraded ones are counted for the dashboards). Optional.
+  std::function<void(const rag::Answer&)> on_answer;
 };
 
 // Generation: the generator answers /v1/answer and search_corpus' generated_response; the
@@ -73,6 +78,7 @@ class Service : public http::Handler {
   void ToolsCall(const http::Request&, http::Respond&&);
   void Search(const http::Request&, http::Respond&&);
   void Metrics(const http::Request&, http::Respond&&);
+  void Stats(const http::Request&, http::Respond&&);
   // llm_endpoints.cc
   void Answer(const http::Request&, http::Respond&&);
   void ChatCompletions(const http::Request&, http::Respond&&);

@@ -226,6 +226,12 @@ int Serve(const ServeFlags& flags) {
   service_options.environment = (*telemetry)->environment();
   service_options.budget_reject = config->budgets.on_exhausted == "reject";
   service_options.before_metrics = [t = telemetry->get()] { t->RefreshGauges(); };
+  service_options.stats = [t = telemetry->get()](std::string_view window) {
+    return t->Stats(window);
+  };
+  service_options.on_answer = [t = telemetry->get()](const rag::Answer& answer) {
+    t->OnAnswer(answer);
+  };
   auto generation = SetUpGeneration(*config, **telemetry, logger, metrics);
   if (!generation.ok()) {
     logger.Log(LogLevel::kError, generation.error().message);
@@ -279,9 +285,11 @@ int Serve(const ServeFlags& flags) {
   server_options.drain_timeout = std::chrono::milliseconds(config->server.drain_timeout_ms);
   server_options.max_connections = config->server.max_connections;
   server_options.access_log = config->log.access_log;
-  server_options.on_request = [t = telemetry->get()](const http::RequestSummary& summary) {
-    t->OnRequest(summary);
-  };
+  if (config->metrics.enabled) {
+    server_options.on_request = [t = telemetry->get()](const http::RequestSummary& summary) {
+      t->OnRequest(summary);
+    };
+  }
   http::Server server(server_options, service, logger, &(*telemetry)->tracer());
   auto address = server.Listen();
   if (!address.ok()) {

@@ -204,6 +204,7 @@ core::Status Telemetry::StartTracing(const config::Config& config) {
   if (kind == "auto") kind = langfuse_keys ? "langfuse" : !otlp.empty() ? "otlp" : "none";
 
   std::string url;
+  std::string auth_header;
   std::vector<http::Header> headers{{"Content-Type", "application/x-protobuf"}};
   if (kind == "langfuse") {
     if (!public_key.ok()) return public_key.error();
@@ -216,8 +217,8 @@ core::Status Telemetry::StartTracing(const config::Config& config) {
                              EnvOr("", "LANGFUSE_HOST", "https://cloud.langfuse.com"));
     while (!base.empty() && base.back() == '/') base.pop_back();
     url = base + "/api/public/otel/v1/traces";
-    headers.push_back(
-        {"Authorization", "Basic " + core::Base64Encode(*public_key + ":" + *secret_key)});
+    auth_header = "Basic " + core::Base64Encode(*public_key + ":" + *secret_key);
+    headers.push_back({"Authorization", auth_header});
     headers.push_back({"x-langfuse-ingestion-version", "4"});
   } else if (kind == "otlp") {
     if (otlp.empty()) {
@@ -259,6 +260,23 @@ core::Status Telemetry::StartTracing(const config::Config& config) {
       },
       *sender_, metrics_, logger_);
   sink_ = std::make_unique<SpanQueue>(*exporter_);
+  if (kind == "langfuse") {
+    auto scores_target =
+        SplitUrl(url.substr(0, url.size() - std::string_view("/otel/v1/traces").size()) + "/scores",
+                 "tracing endpoint");
+    if (!scores_target.ok()) return scores_target.error();
+    std::vector<http::Header> score_headers{{"Content-Type", "application/json"},
+                                            {"Authorization", auth_header}};
+    score_sender_ = std::make_unique<HttpSender>(
+        client_, std::move(scores_target->first), std::move(scores_target->second),
+        std::move(score_headers), std::chrono::milliseconds(c.export_timeout_ms));
+    observability::ExportOptions score_options = options;
+    score_options.kind = "scores";
+    score_options.max_batch = 1;  // the scores API takes one score per request
+    scores_ = std::make_unique<observability::BatchExporter<std::string>>(
+        score_options, [](const std::vector<std::string>& batch) { return batch.front(); },
+        *score_sender_, metrics_, logger_);
+  }
   tracer_ = std::make_unique<observability::Tracer>(sink_.get());
   logger_.Emit(LogLine(LogLevel::kInfo, "tracing")
                    .Str("exporter", kind)
@@ -336,6 +354,10 @@ void Telemetry::OnRequest(const http::RequestSummary& r) {
   const double seconds = std::chrono::duration<double>(r.duration).count();
   it->second.requests->Add();
   it->second.duration->Observe(seconds);
+  // The dashboards show the API's traffic, not probes and scrapes.
+  if (r.route.rfind("/v1/", 0) == 0) {
+    stats_.RecordRequest(std::chrono::system_clock::now(), r.status, seconds);
+  }
   if (!emf_) return;
   observability::EmfEvent event(emf_namespace_, NowMillis());
   event.Dimension("Environment", environment_)
@@ -352,6 +374,10 @@ void Telemetry::OnRequest(const http::RequestSummary& r) {
 }
 
 void Telemetry::OnLlmCall(const rag::LlmCallSummary& call) {
+  stats_.RecordLlmCall(std::chrono::system_clock::now(), call.seconds,
+                       call.time_to_first_token_seconds, call.usage ? call.usage->prompt_tokens : 0,
+                       call.usage ? call.usage->completion_tokens : 0, call.cost_usd.value_or(0),
+                       call.ok);
   if (!emf_) return;
   observability::EmfEvent event(emf_namespace_, NowMillis());
   event.Dimension("Environment", environment_)
@@ -369,6 +395,64 @@ void Telemetry::OnLlmCall(const rag::LlmCallSummary& call) {
   if (call.cost_usd) event.Metric("CostUSD", *call.cost_usd, "None");
   event.Property("provider", call.provider);
   for (auto& line : event.Lines()) logger_.EmitRaw(std::move(line));
+}
+
+void Telemetry::OnAnswer(const rag::Answer& answer) {
+  if (answer.degraded) stats_.RecordDegraded(std::chrono::system_clock::now());
+  if (!scores_ || answer.trace_id.empty()) return;
+  // Each score has its own id, so that one re-sent from the spill is not counted twice.
+  auto score = [&](const char* name, double value, const char* type) {
+    nlohmann::json s = {{"id", core::RandomToken(16)},
+                        {"traceId", answer.trace_id},
+                        {"name", name},
+                        {"value", value},
+                        {"dataType", type},
+                        {"environment", environment_}};
+    return s.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  scores_->Add({score("degraded", answer.degraded ? 1 : 0, "BOOLEAN"),
+                score("answer_chars", static_cast<double>(answer.text.size()), "NUMERIC")});
+}
+
+core::Result<std::string> Telemetry::Stats(std::string_view window) const {
+  const auto now = std::chrono::system_clock::now();
+  auto out = stats_.Query(window, now);
+  if (!out.ok()) return out.error();
+  nlohmann::json budgets = nlohmann::json::array();
+  nlohmann::json days = nlohmann::json::array();
+  if (budgets_) {
+    for (const auto& b : budgets_->Snapshot()) {
+      budgets.push_back({{"scope", b.scope},
+                         {"period", b.period},
+                         {"period_key", b.period_key},
+                         {"limit_usd", b.limit_usd},
+                         {"spent_usd", b.spent_usd},
+                         {"reserved_usd", b.reserved_usd},
+                         {"ratio", b.ratio}});
+    }
+  }
+  if (ledger_) {
+    const auto span = window == "30d"  ? std::chrono::hours(24 * 29)
+                      : window == "7d" ? std::chrono::hours(24 * 6)
+                                       : std::chrono::hours(0);
+    auto rows = ledger_->Series(cost::UtcDay(now - span), cost::UtcDay(now));
+    if (rows.ok()) {
+      for (const auto& r : *rows) {
+        if (r.environment != environment_) continue;
+        days.push_back({{"day", r.day},
+                        {"model", r.model},
+                        {"requests", r.requests},
+                        {"input_tokens", r.input_tokens},
+                        {"cached_input_tokens", r.cached_input_tokens},
+                        {"output_tokens", r.output_tokens},
+                        {"cost_usd", r.cost_usd}});
+      }
+    }
+  }
+  (*out)["environment"] = environment_;
+  (*out)["budgets"] = std::move(budgets);
+  (*out)["spend_by_day"] = std::move(days);
+  return out->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void Telemetry::OnBudgetAlert(const cost::BudgetAlert& alert) {
@@ -437,10 +521,12 @@ void Telemetry::RefreshGauges() {
 
 void Telemetry::Shutdown(std::chrono::milliseconds budget) {
   if (exporter_) exporter_->Shutdown(budget);
+  if (scores_) scores_->Shutdown(budget);
 }
 
 void Telemetry::Flush() {
   if (exporter_) exporter_->Flush();
+  if (scores_) scores_->Flush();
 }
 
 }  // namespace recipe_rag::app

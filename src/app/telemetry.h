@@ -17,8 +17,10 @@
 #include "http/server.h"
 #include "observability/exporter.h"
 #include "observability/redactor.h"
+#include "observability/request_stats.h"
 #include "observability/span.h"
 #include "observability/trace.h"
+#include "rag/generator.h"
 #include "rag/metered_provider.h"
 
 namespace recipe_rag::observability {
@@ -55,6 +57,13 @@ class Telemetry {
   // Refreshes gauges that are read rather than counted (budgets), before /metrics answers.
   void RefreshGauges();
 
+  // An answer was generated: degraded ones count on the dashboards, and its online checks go
+  // to Langfuse as scores on its trace ("degraded", BOOLEAN; "answer_chars", NUMERIC).
+  void OnAnswer(const rag::Answer& answer);
+  // GET /v1/stats: RequestStats' series for `window`, the budgets now, and spend by day and
+  // model from the ledger over the window's days. Reads the ledger: call off the I/O threads.
+  core::Result<std::string> Stats(std::string_view window) const;
+
   // Sends what the exporter holds within `budget`, spilling the rest.
   void Shutdown(std::chrono::milliseconds budget);
   // Waits until every span handed over so far has been sent or spilled (tests, benchmarks).
@@ -75,10 +84,14 @@ class Telemetry {
   bool emf_ = false;
   std::string emf_namespace_;
   std::unique_ptr<observability::Redactor> redactor_;
+  observability::RequestStats stats_;
   std::shared_ptr<http::AsyncClient> client_;  // exporter and webhook
   std::unique_ptr<observability::PayloadSender> sender_;
   std::unique_ptr<observability::BatchExporter<observability::SpanData>> exporter_;
   std::unique_ptr<observability::SpanSink> sink_;
+  // Scores to Langfuse's scores API: one JSON score per POST, with the same queue and spill.
+  std::unique_ptr<observability::PayloadSender> score_sender_;
+  std::unique_ptr<observability::BatchExporter<std::string>> scores_;
   std::unique_ptr<observability::Tracer> tracer_;
   std::optional<cost::PriceTable> prices_;
   std::unique_ptr<cost::Ledger> ledger_;

@@ -389,6 +389,7 @@ const std::vector<Field>& Fields() {
       {"tracing", "export_timeout_ms",
        IntSetter(
            [](Config & c) -> auto& { return c.tracing.export_timeout_ms; }, 1, kMaxMs)},
+      {"metrics", "enabled", BoolSetter([](Config & c) -> auto& { return c.metrics.enabled; })},
       {"metrics", "emf", BoolSetter([](Config & c) -> auto& { return c.metrics.emf; })},
       {"metrics", "emf_namespace",
        StringSetter(
@@ -590,7 +591,9 @@ nlohmann::ordered_json Settings(const Config& c) {
                   {"spill_dir", t.spill_dir},
                   {"spill_max_mb", t.spill_max_mb},
                   {"export_timeout_ms", t.export_timeout_ms}};
-  j["metrics"] = {{"emf", c.metrics.emf}, {"emf_namespace", c.metrics.emf_namespace}};
+  j["metrics"] = {{"enabled", c.metrics.enabled},
+                  {"emf", c.metrics.emf},
+                  {"emf_namespace", c.metrics.emf_namespace}};
   const auto& b = c.budgets;
   j["budgets"] = {{"prices_dir", b.prices_dir},
                   {"ledger", b.ledger},

@@ -126,6 +126,9 @@ struct TracingOptions {
 };
 
 struct MetricsOptions {
+  // Per-request metrics (recipe_rag_http_*), EMF request lines and the /v1/stats series. Off
+  // only to measure what they cost.
+  bool enabled = true;
   bool emf = false;  // CloudWatch Embedded Metric Format lines on stdout, one per request
   std::string emf_namespace = "RecipeRag";
 };

@@ -13,7 +13,7 @@
 //  * dimension values must be printable ASCII of 1–1024 characters: other characters become
 //    '?', longer values are cut, and an empty or blank value keeps the member as a property only;
 //  * names (dimensions and metrics: 1–255 printable ASCII characters, not starting with ':')
-//    that break the rules are not declared; an invalid dimension still stays as a property.
+//    that break the rules are not declared; an invalid dimension still stays as a property;
 //  * units outside the CloudWatch list (or "") are left out, which CloudWatch reads as "None".
 // Every name is one top-level member: the first call that uses a name decides whether it is a
 // dimension, a metric or a property; later calls of another kind with that name are ignored and

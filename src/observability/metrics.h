@@ -7,7 +7,8 @@
 // A family is registered once at start-up with its name, help and label names; a series is
 // looked up by label values (the lookup takes a lock, so hot paths keep the Series& or
 // HistogramSeries& they got) and is then updated lock-free: Series::Add/Set is one atomic
-// operation, HistogramSeries::Observe one atomic add on its bucket plus one on the sum.
+// operation, HistogramSeries::Observe one atomic add on its bucket plus one on the sum (atomic
+// adds on doubles compile to a compare-exchange loop on x86, uncontended in the common case).
 // Families and series are never removed, and a family has at most kMaxSeries series, so a
 // label fed by user input cannot grow memory without bound (the overflow goes to one series
 // whose label values are all "other"). Thread-safe.

@@ -107,6 +107,7 @@ void Span::End() {
   ended_ = true;
   data_.end_unix_nano = UnixNanos();
   trace_->Add(std::move(data_));
+  trace_.reset();  // an ended span no longer keeps its trace from being handed over
 }
 
 std::optional<TraceParent> ParseTraceParent(std::string_view header) {

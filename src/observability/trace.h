@@ -96,6 +96,7 @@ class Span {
   // Status error with a message (no secrets, no user text).
   Span& Fail(std::string_view message);
   Span& Ok();
+  // Where children of this span go; empty once the span has ended.
   SpanContext context() const { return {trace_, data_.span_id}; }
   void End();
 

@@ -141,6 +141,7 @@ class Generator::Run : public http::Call, public std::enable_shared_from_this<Ru
   // Hands on the answer, then drops the callbacks (they hold the caller's state, which may
   // hold this run).
   void Finish(Answer answer) {
+    answer.trace_id = context_.span.trace_id();
     auto callbacks = std::move(callbacks_);
     callbacks_ = {};
     callbacks.on_done(std::move(answer));
@@ -181,6 +182,7 @@ std::shared_ptr<http::Call> Generator::Generate(std::string question,
     answer.text = Extractive(question, sources);
     answer.prompt = kExtractive;
     answer.model = kExtractive;
+    answer.trace_id = context.span.trace_id();
     if (callbacks.on_delta) callbacks.on_delta(answer.text);
     callbacks.on_done(std::move(answer));
     return std::make_shared<DoneCall>();

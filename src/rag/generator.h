@@ -45,6 +45,7 @@ struct Answer {
   bool degraded = false;
   std::string degraded_reason;  // why a fallback answered ("" when not degraded)
   std::optional<llm::Usage> usage;
+  std::string trace_id;  // of the request the answer was for ("" when untraced)
 };
 
 struct AnswerCallbacks {

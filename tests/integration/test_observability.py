@@ -214,6 +214,19 @@ class TraceContentTest(TracingCase):
         self.assertEqual(attempt["kind"], 3)  # client
         sent = [q["headers"].get("traceparent") for q in self.fake.requests]
         self.assertIn("00-%s-%s-01" % (caller_trace, attempt["spanId"]), sent)
+        # The answer's online checks went to the scores API, on its trace.
+        deadline = time.time() + 10
+        scores = []
+        while time.time() < deadline:
+            scores = [x for x in self.langfuse.received()["scores"] if x["traceId"] == caller_trace]
+            if len(scores) >= 2:
+                break
+            time.sleep(0.1)
+        by_score = {x["name"]: x for x in scores}
+        self.assertEqual(by_score["degraded"]["value"], 0)
+        self.assertEqual(by_score["degraded"]["dataType"], "BOOLEAN")
+        self.assertEqual(by_score["answer_chars"]["value"], len(body["answer"].encode()))
+        self.assertEqual(len({x["id"] for x in scores}), len(scores))
 
     def test_every_response_names_its_trace(self):
         for method, path, body, token in (("GET", "/healthz", None, None),
@@ -285,6 +298,25 @@ class OutageTest(TracingCase):
         self.assertGreater(metric_sum(text, "recipe_rag_exporter_retried_total"), 0)
 
 
+class ShutdownFlushTest(TracingCase):
+    """Spans still queued at SIGTERM are sent within the drain time."""
+
+    extra_env = {"RECIPE_RAG__TRACING__FLUSH_INTERVAL_MS": "600000",
+                 "RECIPE_RAG__TRACING__BATCH_SIZE": "100000"}
+
+    def test_sigterm_sends_queued_spans(self):
+        traces = []
+        for i in range(5):
+            r = req(self.server, "POST", "/v1/search", {"query": "flush pie %d" % i})
+            self.assertEqual(r.status, 200)
+            traces.append(r.headers["x-trace-id"])
+        time.sleep(0.3)
+        self.assertEqual(self.langfuse.received()["spans"], [])  # nothing sent yet: all queued
+        self.server.stop()
+        got = {s["traceId"] for s in self.langfuse.received()["spans"]}
+        self.assertTrue(set(traces) <= got, (traces, got))
+
+
 class MetricsTest(TracingCase):
     extra_env = {"RECIPE_RAG__METRICS__EMF": "true"}
 
@@ -329,6 +361,33 @@ class MetricsTest(TracingCase):
         self.assertTrue(any('code="422"' in k and 'route="/v1/search"' in k for k in codes), codes)
         self.assertTrue(any('code="401"' in k for k in codes), codes)
         self.assertGreater(metric_sum(text, "recipe_rag_llm_cost_usd_total"), 0)
+
+    def test_stats_series_for_the_dashboards(self):
+        self.mixed_traffic()
+        time.sleep(0.3)  # the last access is counted after its response went out
+        r = req(self.server, "GET", "/v1/stats?window=1h")
+        self.assertEqual(r.status, 200, r.body)
+        stats = json.loads(r.body)
+        self.assertEqual(stats["window"], "1h")
+        self.assertEqual(stats["step_seconds"], 60)
+        self.assertEqual(len(stats["series"]), 60)
+        totals = stats["totals"]
+        self.assertGreaterEqual(totals["requests"], 7)
+        self.assertGreaterEqual(totals["client_errors"], 3)
+        self.assertGreater(totals["p95_ms"], 0)
+        self.assertGreaterEqual(totals["p99_ms"], totals["p50_ms"])
+        self.assertGreaterEqual(totals["llm_calls"], 2)
+        self.assertGreater(totals["spend_usd"], 0)
+        self.assertAlmostEqual(totals["cost_per_query_usd"],
+                               totals["spend_usd"] / totals["llm_calls"])
+        self.assertEqual(sum(row["requests"] for row in stats["series"]), totals["requests"])
+        for window in ("15m", "6h", "24h", "7d", "30d"):
+            r = req(self.server, "GET", "/v1/stats?window=" + window)
+            self.assertEqual(r.status, 200, (window, r.body))
+        r = req(self.server, "GET", "/v1/stats?window=2y")
+        self.assertEqual(r.status, 400, r.body)
+        self.assertEqual(json.loads(r.body)["error"]["param"], "window")
+        self.assertEqual(req(self.server, "GET", "/v1/stats", token=None).status, 401)
 
     def test_emf_lines_follow_the_rules(self):
         self.mixed_traffic()

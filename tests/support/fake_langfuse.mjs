@@ -19,8 +19,9 @@
 //        object with a non-empty string `traceId` and `name` and a number or string `value`;
 //        stored with an `id` (its own or a new UUID); 200 {"id": ...}.
 //   GET  /_received                    no auth: {"spans": [...], "scores": [...],
-//        "requests": N, "rejected": N}. `requests` counts the POSTs to the two endpoints
-//        above, `rejected` those answered with anything but 200.
+//        "requests": N, "rejected": N, "bytes": N}. `requests` counts the POSTs to the two endpoints
+//        above, `rejected` those answered with anything but 200; `bytes` the trace bodies
+//        taken with --count-only (which stores and decodes nothing: for benchmarks).
 //   POST /_fail?status=503&count=N     no auth: the next N trace exports answer `status`
 //        (default 503; N default 1, -1 for ever, 0 back to normal). 200 {"status","count"}.
 //
@@ -45,9 +46,16 @@ const { ExportTraceServiceRequest, ExportTraceServiceResponse } =
 const kMaxBody = 64 * 1024 * 1024;
 
 function parseArgs(argv) {
-  const options = { port: 0, publicKey: null, secretKey: null, failStatus: null };
+  const options = { port: 0, publicKey: null, secretKey: null, failStatus: null, countOnly: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
+    if (flag === "--count-only") {
+      // For benchmarks: check the request, count its bytes, keep and decode nothing, so that
+      // the receiver takes little of the machine it shares with the service.
+      options.countOnly = true;
+      i -= 1;
+      continue;
+    }
     if (value === undefined) usage(`${flag} needs a value`);
     if (flag === "--port") options.port = Number(value);
     else if (flag === "--public-key") options.publicKey = value;
@@ -68,7 +76,7 @@ function parseArgs(argv) {
 function usage(problem) {
   process.stderr.write(
     `fake_langfuse: ${problem}\nusage: node fake_langfuse.mjs --port P --public-key PK ` +
-      `--secret-key SK [--fail-status STATUS]\n`,
+      `--secret-key SK [--fail-status STATUS] [--count-only]\n`,
   );
   process.exit(2);
 }
@@ -201,6 +209,10 @@ async function handleTraces(req, res) {
   if (type !== "application/x-protobuf") {
     return answer(res, 415, { message: `unsupported content-type ${type || "(none)"}` });
   }
+  if (options.countOnly) {
+    state.bytes = (state.bytes ?? 0) + raw.length;
+    return answer(res, 200, Buffer.alloc(0), "application/x-protobuf");
+  }
   let request;
   try {
     request = ExportTraceServiceRequest.decode(decodeBody(req, raw));
@@ -261,7 +273,7 @@ const server = createServer(async (req, res) => {
     if (route === "POST /api/public/scores") return await handleScores(req, res);
     if (route === "GET /_received") {
       const { spans, scores, requests, rejected } = state;
-      return send(res, 200, { spans, scores, requests, rejected });
+      return send(res, 200, { spans, scores, requests, rejected, bytes: state.bytes ?? 0 });
     }
     if (route === "POST /_fail") return handleFail(url, res);
     return send(res, 404, { message: `no route ${route}` });

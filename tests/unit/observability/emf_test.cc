@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "support/run_command.h"
+
 namespace recipe_rag::observability {
 namespace {
 
@@ -26,22 +28,8 @@ std::string Numbered(std::string prefix, int i) {
   return prefix;
 }
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together.
-};
-
-CommandResult RunShell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) result.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using test_support::CommandResult;
+using test_support::RunShell;
 
 // Runs tests/support/emf_rules.py on `lines`, one per line of a temporary file.
 CommandResult Validate(const std::vector<std::string>& lines, const std::string& name) {
