@@ -1,7 +1,6 @@
 #include "api/service.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -90,17 +89,21 @@ void Service::Handle(const http::Request& request, http::Respond respond_plain) 
   };
   const auto match = router_.Find(request.method, request.path);
   const std::string route = match.endpoint != nullptr ? std::string(match.route) : "";
-  if (request.span && request.span.trace->recording()) TagTrace(request, route);
-  // Every /v1/ path needs a token, known or not, so unauthenticated callers learn nothing.
-  if (request.path.rfind("/v1/", 0) == 0 || request.path == "/v1") {
-    const auto authorization = request.FindHeader("Authorization");
-    auto principal = tokens_.Authenticate(authorization);
-    if (!principal.ok()) {
-      auto r = Unauthorized(principal.error(), authorization.has_value());
-      r.route = route.empty() ? "unauthorized" : route;
-      respond(std::move(r));
-      return;
-    }
+  // Every /v1/ path needs a token, known or not, so unauthenticated callers learn nothing. The
+  // token is checked once; a recorded trace also takes its id as the user's.
+  const bool needs_token = request.path.rfind("/v1/", 0) == 0 || request.path == "/v1";
+  const bool recording = request.span && request.span.trace->recording();
+  const auto authorization = request.FindHeader("Authorization");
+  std::optional<core::Result<auth::Principal>> principal;
+  if (needs_token || (recording && authorization)) principal = tokens_.Authenticate(authorization);
+  if (recording) {
+    TagTrace(request, route, principal && principal->ok() ? (*principal)->token_id : "");
+  }
+  if (needs_token && !principal->ok()) {
+    auto r = Unauthorized(principal->error(), authorization.has_value());
+    r.route = route.empty() ? "unauthorized" : route;
+    respond(std::move(r));
+    return;
   }
   if (match.endpoint == nullptr) {
     respond(http::Router::NotMatched(match));
@@ -267,7 +270,8 @@ std::vector<rag::SourceRecipe> Service::Sources(const retrieval::LoadedIndex& in
   return sources;
 }
 
-void Service::TagTrace(const http::Request& request, const std::string& route) const {
+void Service::TagTrace(const http::Request& request, const std::string& route,
+                       const std::string& token_id) const {
   auto& trace = *request.span.trace;
   trace.SetAttribute("langfuse.trace.name", route.empty() ? std::string("unmatched") : route);
   trace.SetAttribute("langfuse.environment", options_.environment);
@@ -281,12 +285,7 @@ void Service::TagTrace(const http::Request& request, const std::string& route) c
     return std::string(*v);
   };
   std::string user = header("X-User-Id");
-  if (user.empty()) {
-    if (auto principal = tokens_.Authenticate(request.FindHeader("Authorization"));
-        principal.ok()) {
-      user = principal->token_id;
-    }
-  }
+  if (user.empty()) user = token_id;
   if (!user.empty()) trace.SetAttribute("langfuse.user.id", user);
   if (auto session = header("X-Session-Id"); !session.empty()) {
     trace.SetAttribute("langfuse.session.id", session);

@@ -86,8 +86,10 @@ class Service : public http::Handler {
                    llm::CallContext context, http::Respond respond);
   void ChatWithSearch(nlohmann::json body, const std::string& request_id, llm::CallContext context,
                       http::Respond respond);
-  // Langfuse's trace-level attributes: name (the route), environment, user and session.
-  void TagTrace(const http::Request& request, const std::string& route) const;
+  // Langfuse's trace-level attributes: name (the route), environment, user (X-User-Id, else
+  // `token_id` when not empty) and session.
+  void TagTrace(const http::Request& request, const std::string& route,
+                const std::string& token_id) const;
   // Whose call a request makes: its span and the token it came with.
   llm::CallContext CallFor(const http::Request& request) const;
 

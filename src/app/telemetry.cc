@@ -1,5 +1,6 @@
 #include "app/telemetry.h"
 
+#include <cctype>
 #include <condition_variable>
 #include <cstdio>
 #include <ctime>
@@ -104,8 +105,9 @@ std::vector<http::Header> OtlpHeaders(const std::string& text) {
     std::string value;
     const std::string raw(core::Trim(item.substr(eq + 1)));
     for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '%' && i + 2 < raw.size() + 0 && std::isxdigit(raw[i + 1]) &&
-          std::isxdigit(raw[i + 2])) {
+      if (raw[i] == '%' && i + 2 < raw.size() &&
+          std::isxdigit(static_cast<unsigned char>(raw[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
         value.push_back(static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16)));
         i += 2;
       } else {
@@ -204,6 +206,7 @@ core::Status Telemetry::StartTracing(const config::Config& config) {
   if (kind == "auto") kind = langfuse_keys ? "langfuse" : !otlp.empty() ? "otlp" : "none";
 
   std::string url;
+  std::string langfuse_api;  // https://HOST/api/public, for Langfuse
   std::string auth_header;
   std::vector<http::Header> headers{{"Content-Type", "application/x-protobuf"}};
   if (kind == "langfuse") {
@@ -213,10 +216,11 @@ core::Status Telemetry::StartTracing(const config::Config& config) {
       return core::Error::InvalidArgument(
           "tracing: Langfuse needs tracing.langfuse_public_key and tracing.langfuse_secret_key");
     }
-    std::string base = EnvOr(c.langfuse_base_url, "LANGFUSE_BASE_URL",
-                             EnvOr("", "LANGFUSE_HOST", "https://cloud.langfuse.com"));
-    while (!base.empty() && base.back() == '/') base.pop_back();
-    url = base + "/api/public/otel/v1/traces";
+    langfuse_api = EnvOr(c.langfuse_base_url, "LANGFUSE_BASE_URL",
+                         EnvOr("", "LANGFUSE_HOST", "https://cloud.langfuse.com"));
+    while (!langfuse_api.empty() && langfuse_api.back() == '/') langfuse_api.pop_back();
+    langfuse_api += "/api/public";
+    url = langfuse_api + "/otel/v1/traces";
     auth_header = "Basic " + core::Base64Encode(*public_key + ":" + *secret_key);
     headers.push_back({"Authorization", auth_header});
     headers.push_back({"x-langfuse-ingestion-version", "4"});
@@ -261,9 +265,7 @@ core::Status Telemetry::StartTracing(const config::Config& config) {
       *sender_, metrics_, logger_);
   sink_ = std::make_unique<SpanQueue>(*exporter_);
   if (kind == "langfuse") {
-    auto scores_target =
-        SplitUrl(url.substr(0, url.size() - std::string_view("/otel/v1/traces").size()) + "/scores",
-                 "tracing endpoint");
+    auto scores_target = SplitUrl(langfuse_api + "/scores", "tracing endpoint");
     if (!scores_target.ok()) return scores_target.error();
     std::vector<http::Header> score_headers{{"Content-Type", "application/json"},
                                             {"Authorization", auth_header}};

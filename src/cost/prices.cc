@@ -261,14 +261,27 @@ std::optional<ModelPrice> PriceTable::Find(std::string_view model) const {
 }
 
 std::optional<double> PriceTable::Cost(std::string_view model, const Usage& usage) const {
+  const auto parts = Parts(model, usage);
+  if (!parts) return std::nullopt;
+  return parts->total;
+}
+
+std::optional<PriceTable::CostParts> PriceTable::Parts(std::string_view model,
+                                                       const Usage& usage) const {
   const auto price = Find(model);
   if (!price) return std::nullopt;
   const double input = static_cast<double>(std::max<std::int64_t>(usage.input_tokens, 0));
   const double cached =
       std::min(static_cast<double>(std::max<std::int64_t>(usage.cached_input_tokens, 0)), input);
   const double output = static_cast<double>(std::max<std::int64_t>(usage.output_tokens, 0));
-  return ((input - cached) * price->input + cached * price->cached_input + output * price->output) /
-         1e6;
+  CostParts parts;
+  parts.input = (input - cached) * price->input / 1e6;
+  parts.cached_input = cached * price->cached_input / 1e6;
+  parts.output = output * price->output / 1e6;
+  parts.total =
+      ((input - cached) * price->input + cached * price->cached_input + output * price->output) /
+      1e6;
+  return parts;
 }
 
 }  // namespace recipe_rag::cost

@@ -73,6 +73,15 @@ class PriceTable {
   // nullopt when the model is unknown (callers count the call as unpriced).
   std::optional<double> Cost(std::string_view model, const Usage& usage) const;
 
+  // The same cost by part (USD): uncached input, cached input, output, and their total.
+  struct CostParts {
+    double input = 0;
+    double cached_input = 0;
+    double output = 0;
+    double total = 0;
+  };
+  std::optional<CostParts> Parts(std::string_view model, const Usage& usage) const;
+
   // The files in effect, one per provider, sorted by provider.
   const std::vector<PriceSheet>& sheets() const { return sheets_; }
 

@@ -41,11 +41,11 @@ bool ParseSpillName(const std::string& kind, const std::string& name, std::uint6
 
 }  // namespace
 
-Series& ExporterGauge(Metrics& metrics, const std::string& name, const std::string& kind) {
-  const char* help = name == "recipe_rag_exporter_queue_items"
-                         ? "Telemetry items waiting in the exporter's memory queue."
-                         : "Bytes of telemetry spilled to disk, waiting to be re-sent.";
-  return metrics.Gauge(name, help, {"kind"}).With({kind});
+Series& ExporterQueueGauge(Metrics& metrics, const std::string& kind) {
+  return metrics
+      .Gauge("recipe_rag_exporter_queue_items",
+             "Telemetry items waiting in the exporter's memory queue.", {"kind"})
+      .With({kind});
 }
 
 Series& ExporterDropped(Metrics& metrics, const std::string& kind, const char* reason) {
@@ -68,8 +68,12 @@ Delivery::Delivery(const ExportOptions& options, PayloadSender& sender, Metrics&
                                "Telemetry items re-sent from the spill.", options.kind)),
       spilled_(ExporterCounter(metrics, "recipe_rag_exporter_spilled_total",
                                "Telemetry items written to the on-disk spill.", options.kind)),
-      spill_gauge_(ExporterGauge(metrics, "recipe_rag_exporter_spill_bytes", options.kind)) {
-  ExporterGauge(metrics, "recipe_rag_exporter_queue_items", options.kind);
+      spill_gauge_(metrics
+                       .Gauge("recipe_rag_exporter_spill_bytes",
+                              "Bytes of telemetry spilled to disk, waiting to be re-sent.",
+                              {"kind"})
+                       .With({options.kind})) {
+  ExporterQueueGauge(metrics, options.kind);
   for (const char* reason : {"queue_full", "spill_full", "rejected"}) {
     ExporterDropped(metrics, options.kind, reason);
   }

@@ -152,7 +152,7 @@ class BatchExporter {
 };
 
 // Non-template plumbing BatchExporter shares.
-Series& ExporterGauge(Metrics& metrics, const std::string& name, const std::string& kind);
+Series& ExporterQueueGauge(Metrics& metrics, const std::string& kind);
 Series& ExporterDropped(Metrics& metrics, const std::string& kind, const char* reason);
 
 template <class Item>
@@ -161,7 +161,7 @@ BatchExporter<Item>::BatchExporter(ExportOptions options, Encode encode, Payload
     : options_(std::move(options)),
       encode_(std::move(encode)),
       delivery_(options_, sender, metrics, logger),
-      queue_gauge_(ExporterGauge(metrics, "recipe_rag_exporter_queue_items", options_.kind)),
+      queue_gauge_(ExporterQueueGauge(metrics, options_.kind)),
       dropped_full_(ExporterDropped(metrics, options_.kind, "queue_full")),
       thread_([this] { Run(); }) {}
 

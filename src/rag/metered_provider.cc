@@ -104,8 +104,11 @@ class MeteredProvider::Generation {
       Tokens("input").Add(static_cast<double>(u.input_tokens));
       Tokens("cached_input").Add(static_cast<double>(u.cached_input_tokens));
       Tokens("output").Add(static_cast<double>(u.output_tokens));
-      if (p_.prices_ != nullptr) cost_usd = p_.prices_->Cost(model_, u);
-      if (!cost_usd) {
+      std::optional<cost::PriceTable::CostParts> parts;
+      if (p_.prices_ != nullptr) parts = p_.prices_->Parts(model_, u);
+      if (parts) {
+        cost_usd = parts->total;
+      } else {
         p_.metrics_
             .Counter("recipe_rag_llm_unpriced_calls_total",
                      "LLM calls whose model has no price in prices/.", {"model"})
@@ -119,17 +122,13 @@ class MeteredProvider::Generation {
                     {"input_cached_tokens", u.cached_input_tokens},
                     {"output", u.output_tokens}}
                    .dump());
-      if (cost_usd && p_.prices_ != nullptr) {
-        const auto price = p_.prices_->Find(model_).value_or(cost::ModelPrice{});
-        const double input =
-            static_cast<double>(u.input_tokens - u.cached_input_tokens) * price.input / 1e6;
-        const double cached = static_cast<double>(u.cached_input_tokens) * price.cached_input / 1e6;
-        const double out = static_cast<double>(u.output_tokens) * price.output / 1e6;
-        span_.Set("langfuse.observation.cost_details", json{{"input", input},
-                                                            {"input_cached_tokens", cached},
-                                                            {"output", out},
-                                                            {"total", *cost_usd}}
-                                                           .dump());
+      if (parts) {
+        span_.Set("langfuse.observation.cost_details",
+                  json{{"input", parts->input},
+                       {"input_cached_tokens", parts->cached_input},
+                       {"output", parts->output},
+                       {"total", parts->total}}
+                      .dump());
       }
     } else if (settle_reserved && reservation_) {
       cost_usd = reservation_->amount_usd();
