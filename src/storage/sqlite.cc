@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 namespace recipe_rag::storage {
@@ -161,7 +163,16 @@ core::Result<Database> Database::Open(const std::filesystem::path& path,
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
 
+  // Switching a new file to WAL takes an exclusive lock, and SQLite answers "database is
+  // locked" at once, without its busy handler, when another connection (a replica, or the old
+  // process of an overlapping restart) is doing the same: retry within the busy timeout.
+  const auto deadline = std::chrono::steady_clock::now() + options.busy_timeout;
   auto mode = JournalModeWal(db);
+  while (!mode.ok() && mode.error().code == core::ErrorCode::kUnavailable &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    mode = JournalModeWal(db);
+  }
   if (!mode.ok()) return WithContext(std::move(mode).error(), "cannot open database");
   const char* file = sqlite3_db_filename(raw, "main");
   const bool on_disk = file != nullptr && *file != '\0';

@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace recipe_rag::storage {
@@ -282,6 +285,37 @@ TEST_F(SqliteTest, DataSurvivesReopening) {
   }
   Database db = OpenOrDie();
   EXPECT_EQ(QueryText(db, "SELECT v FROM t"), "kept");
+}
+
+}  // namespace
+}  // namespace recipe_rag::storage
+
+namespace recipe_rag::storage {
+namespace {
+
+// Processes starting together (replicas, or a restart overlapping the old process's drain)
+// open and migrate the same new file at once: every one must get there.
+TEST_F(SqliteTest, ConcurrentOpensOfANewFileAllSucceed) {
+  for (int round = 0; round < 20; ++round) {
+    const auto path = dir_ / ("race-" + std::to_string(round) + ".db");
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    std::string first_error;
+    std::mutex mu;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] {
+        auto db = Database::Open(path);
+        core::Status st =
+            db.ok() ? Migrate(*db, {"CREATE TABLE t (x INTEGER)"}) : core::Status(db.error());
+        if (!st.ok()) {
+          std::lock_guard lock(mu);
+          if (failures++ == 0) first_error = st.error().message;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(failures.load(), 0) << "round " << round << ": " << first_error;
+  }
 }
 
 }  // namespace
